@@ -1,0 +1,1 @@
+//! The shared on-disk cache of registry results (SPEC §6).

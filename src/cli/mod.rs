@@ -1,0 +1,62 @@
+//! The command line: clap definitions and one file per subcommand. This layer only
+//! orchestrates: it turns arguments into library calls, writes their products to stdout
+//! and maps failures to exit codes (SPEC §7). Logs go to stderr.
+
+mod exit;
+mod select;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use exit::{Classify, CliError, CliResult, Exit};
+
+/// Keeps container image references in GitOps repositories current.
+#[derive(Debug, Parser)]
+#[command(name = "imagescan", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Select a tag from tags given on stdin, one a line (the policy engine, no registry).
+    Select(select::SelectArgs),
+}
+
+/// Runs the command line given and returns the process exit code.
+pub fn main<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() {
+                Exit::Invalid
+            } else {
+                Exit::Success
+            };
+            // clap prints help and version to stdout, usage errors to stderr.
+            let _ = err.print();
+            return code.into();
+        }
+    };
+    match run(cli) {
+        Ok(exit) => exit.into(),
+        Err(CliError { exit, error }) => {
+            let _ = writeln!(std::io::stderr().lock(), "imagescan: error: {error:#}");
+            exit.into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Command::Select(args) => select::run(&args),
+    }
+}

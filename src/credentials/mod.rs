@@ -1,0 +1,1 @@
+//! Registry credentials (SPEC §5): secret directories, Docker config, credential helpers.

@@ -1,0 +1,21 @@
+//! imagescan keeps container image references in GitOps repositories current.
+//!
+//! The data flows one way: [`config`] (scan definitions) → [`source`] (registry or OCI
+//! layout, behind the [`cache`]) → [`policy`] (which tag) → [`marker`] (which bytes
+//! change) → output ([`render`], [`writeback`]). The pure cores — [`config`] validation,
+//! [`reference`], [`platform`], [`policy`], [`marker`] — take values and return values;
+//! I/O stays at the edges, and the library never prints.
+
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod credentials;
+pub mod diagnostic;
+pub mod marker;
+pub mod platform;
+pub mod policy;
+pub mod reference;
+pub mod registry;
+pub mod render;
+pub mod source;
+pub mod writeback;

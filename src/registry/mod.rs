@@ -1,0 +1,1 @@
+//! The registry client (SPEC §5): the only HTTP code in imagescan.

@@ -1,0 +1,1 @@
+//! Render (SPEC §7): the manifests of a directory with markers resolved.

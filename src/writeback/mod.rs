@@ -1,0 +1,1 @@
+//! Writeback (SPEC §8): resolve markers in a git checkout, commit and push.
