@@ -1,6 +1,6 @@
 //! Platforms (`os/arch[/variant]`) and containerd-style matching (SPEC §5), pure code.
 //!
-//! STUB: the public surface is fixed; the layout work fills in the bodies.
+//! STUB: `matches` is filled in by the OCI layout work.
 
 use std::fmt;
 use std::str::FromStr;
@@ -29,8 +29,34 @@ impl FromStr for Platform {
     type Err = PlatformError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let _ = s;
-        unimplemented!("platform parsing")
+        let invalid = || PlatformError(s.to_owned());
+        let mut parts = s.split('/');
+        let (Some(os), Some(architecture)) = (parts.next(), parts.next()) else {
+            return Err(invalid());
+        };
+        let variant = parts.next();
+        let valid = |part: &str| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+        };
+        if parts.next().is_some()
+            || !valid(os)
+            || !valid(architecture)
+            || !variant.is_none_or(valid)
+        {
+            return Err(invalid());
+        }
+        let (architecture, variant) = normalize_arch(
+            &architecture.to_ascii_lowercase(),
+            variant.map(str::to_ascii_lowercase).as_deref(),
+        );
+        Ok(Platform {
+            os: os.to_ascii_lowercase(),
+            architecture,
+            variant,
+        })
     }
 }
 
@@ -42,6 +68,28 @@ impl fmt::Display for Platform {
         }
         Ok(())
     }
+}
+
+/// containerd's normalisation of architecture and variant names.
+pub(crate) fn normalize_arch(
+    architecture: &str,
+    variant: Option<&str>,
+) -> (String, Option<String>) {
+    let (arch, variant) = match (architecture, variant) {
+        ("i386", v) => ("386", v),
+        ("x86_64" | "x86-64" | "amd64", Some("v1")) => ("amd64", None),
+        ("x86_64" | "x86-64", v) => ("amd64", v),
+        ("aarch64" | "arm64", Some("8" | "v8")) => ("arm64", None),
+        ("aarch64", v) => ("arm64", v),
+        ("armhf", _) => ("arm", Some("v7")),
+        ("armel", _) => ("arm", Some("v6")),
+        ("arm", None | Some("7")) => ("arm", Some("v7")),
+        ("arm", Some("5")) => ("arm", Some("v5")),
+        ("arm", Some("6")) => ("arm", Some("v6")),
+        ("arm", Some("8")) => ("arm", Some("v8")),
+        (a, v) => (a, v),
+    };
+    (arch.to_owned(), variant.map(str::to_owned))
 }
 
 /// A platform string that is not `os/arch[/variant]`.
