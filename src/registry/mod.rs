@@ -1,1 +1,5 @@
 //! The registry client (SPEC §5): the only HTTP code in imagescan.
+
+mod error;
+
+pub use error::RegistryError;

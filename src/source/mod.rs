@@ -2,6 +2,8 @@
 //! image layouts on disk ([`layout`]). Both sit behind the [`TagSource`] trait, and the
 //! [`crate::cache`] wraps whichever is used.
 
+pub mod layout;
+
 use crate::platform::Platform;
 use crate::reference::Reference;
 
@@ -23,7 +25,10 @@ pub trait TagSource {
 /// A failure to list tags or resolve a digest.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    /// Placeholder until the layout and registry sources land.
-    #[error("{0}")]
-    Unavailable(String),
+    /// Reading an OCI image layout failed.
+    #[error(transparent)]
+    Layout(#[from] layout::LayoutError),
+    /// Talking to a registry failed.
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
 }
