@@ -121,20 +121,31 @@ const NAME_TOTAL_MAX: usize = 255;
 
 /// Whether the first path component names a registry rather than a Docker Hub namespace.
 fn is_domain_like(first: &str) -> bool {
-    first.contains(['.', ':']) || first == "localhost" || first.bytes().any(|b| b.is_ascii_uppercase())
+    first.contains(['.', ':'])
+        || first == "localhost"
+        || first.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 /// Host components (`[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?` joined by `.`) or a
 /// bracketed IPv6 address, with an optional numeric port.
 pub(crate) fn validate_domain(domain: &str) -> Result<(), &'static str> {
     let (host, port) = if let Some(after) = domain.strip_prefix('[') {
-        let (ip, rest) = after.split_once(']').ok_or("unclosed `[` in registry host")?;
-        if ip.is_empty() || !ip.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+        let (ip, rest) = after
+            .split_once(']')
+            .ok_or("unclosed `[` in registry host")?;
+        if ip.is_empty()
+            || !ip
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
             return Err("invalid IPv6 address in registry host");
         }
         match rest {
             "" => (None, None),
-            _ => (None, Some(rest.strip_prefix(':').ok_or("invalid registry host")?)),
+            _ => (
+                None,
+                Some(rest.strip_prefix(':').ok_or("invalid registry host")?),
+            ),
         }
     } else {
         match domain.split_once(':') {
@@ -214,13 +225,20 @@ fn validate_digest(digest: &str) -> Result<(), &'static str> {
         .split_once(':')
         .ok_or("digest must look like sha256:<hex>")?;
     let alg_ok = !algorithm.is_empty()
-        && algorithm
-            .split(['+', '.', '_', '-'])
-            .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        && algorithm.split(['+', '.', '_', '-']).all(|c| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
     if !alg_ok {
         return Err("invalid digest algorithm");
     }
-    let hex = |n: usize| encoded.len() == n && encoded.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let hex = |n: usize| {
+        encoded.len() == n
+            && encoded
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
     match algorithm {
         "sha256" if !hex(64) => Err("sha256 digest must be 64 lower-case hex characters"),
         "sha512" if !hex(128) => Err("sha512 digest must be 128 lower-case hex characters"),
@@ -247,17 +265,87 @@ mod tests {
         let cases: &[(&str, &str, &str, &str, Option<&str>, Option<&str>)] = &[
             // input, name, domain, repository, tag, digest
             ("nginx", "nginx", "docker.io", "library/nginx", None, None),
-            ("nginx:1.25", "nginx", "docker.io", "library/nginx", Some("1.25"), None),
-            ("bitnami/redis", "bitnami/redis", "docker.io", "bitnami/redis", None, None),
-            ("docker.io/nginx", "docker.io/nginx", "docker.io", "library/nginx", None, None),
-            ("index.docker.io/library/nginx", "index.docker.io/library/nginx", "docker.io", "library/nginx", None, None),
+            (
+                "nginx:1.25",
+                "nginx",
+                "docker.io",
+                "library/nginx",
+                Some("1.25"),
+                None,
+            ),
+            (
+                "bitnami/redis",
+                "bitnami/redis",
+                "docker.io",
+                "bitnami/redis",
+                None,
+                None,
+            ),
+            (
+                "docker.io/nginx",
+                "docker.io/nginx",
+                "docker.io",
+                "library/nginx",
+                None,
+                None,
+            ),
+            (
+                "index.docker.io/library/nginx",
+                "index.docker.io/library/nginx",
+                "docker.io",
+                "library/nginx",
+                None,
+                None,
+            ),
             ("localhost/a", "localhost/a", "localhost", "a", None, None),
-            ("localhost:5000/a", "localhost:5000/a", "localhost:5000", "a", None, None),
-            ("localhost:5000/a:v2", "localhost:5000/a", "localhost:5000", "a", Some("v2"), None),
-            ("registry.example.com/team/app", "registry.example.com/team/app", "registry.example.com", "team/app", None, None),
-            (&with_both, "ghcr.io/a/b", "ghcr.io", "a/b", Some("1"), Some(SHA)),
-            ("127.0.0.1:5000/x/y_z__w.v-u---t", "127.0.0.1:5000/x/y_z__w.v-u---t", "127.0.0.1:5000", "x/y_z__w.v-u---t", None, None),
-            ("[::1]:5000/a", "[::1]:5000/a", "[::1]:5000", "a", None, None),
+            (
+                "localhost:5000/a",
+                "localhost:5000/a",
+                "localhost:5000",
+                "a",
+                None,
+                None,
+            ),
+            (
+                "localhost:5000/a:v2",
+                "localhost:5000/a",
+                "localhost:5000",
+                "a",
+                Some("v2"),
+                None,
+            ),
+            (
+                "registry.example.com/team/app",
+                "registry.example.com/team/app",
+                "registry.example.com",
+                "team/app",
+                None,
+                None,
+            ),
+            (
+                &with_both,
+                "ghcr.io/a/b",
+                "ghcr.io",
+                "a/b",
+                Some("1"),
+                Some(SHA),
+            ),
+            (
+                "127.0.0.1:5000/x/y_z__w.v-u---t",
+                "127.0.0.1:5000/x/y_z__w.v-u---t",
+                "127.0.0.1:5000",
+                "x/y_z__w.v-u---t",
+                None,
+                None,
+            ),
+            (
+                "[::1]:5000/a",
+                "[::1]:5000/a",
+                "[::1]:5000",
+                "a",
+                None,
+                None,
+            ),
             ("Registry/a", "Registry/a", "Registry", "a", None, None),
         ];
         for &(input, name, domain, repository, tag, digest) in cases {
@@ -273,7 +361,10 @@ mod tests {
 
     #[test]
     fn api_host_of_docker_hub() {
-        assert_eq!(Reference::parse("nginx").unwrap().api_host(), "registry-1.docker.io");
+        assert_eq!(
+            Reference::parse("nginx").unwrap().api_host(),
+            "registry-1.docker.io"
+        );
         assert_eq!(Reference::parse("ghcr.io/a").unwrap().api_host(), "ghcr.io");
     }
 
@@ -305,7 +396,10 @@ mod tests {
             long.as_str(),
         ];
         for input in cases {
-            assert!(Reference::parse(input).is_err(), "{input:?} should be invalid");
+            assert!(
+                Reference::parse(input).is_err(),
+                "{input:?} should be invalid"
+            );
         }
     }
 }

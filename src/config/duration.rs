@@ -72,7 +72,9 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
             return Err(fail("missing unit (a bare number is allowed only as 0)"));
         }
         let Some(&(_, scale)) = UNITS.iter().find(|(name, _)| *name == unit) else {
-            return Err(fail("unknown unit; valid units are ns, us, µs, ms, s, m, h"));
+            return Err(fail(
+                "unknown unit; valid units are ns, us, µs, ms, s, m, h",
+            ));
         };
         let too_large = || fail("too large");
         let mut value: u128 = 0;
@@ -144,7 +146,10 @@ mod tests {
             "1d", "1w", "1y", "7d12h", "abc", "5x", "-1h", "-0", "", "5", "1.5", ".", "s",
             "1h 30m", " 1h", "1H", "3000000h", "1e3s", "+",
         ] {
-            assert!(parse_duration(input).is_err(), "{input:?} should be invalid");
+            assert!(
+                parse_duration(input).is_err(),
+                "{input:?} should be invalid"
+            );
         }
     }
 
