@@ -257,12 +257,22 @@ fn validate_digest(digest: &str) -> Result<(), &'static str> {
 mod tests {
     use super::*;
 
+    /// input, name, domain, repository, tag, digest
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+
     const SHA: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
     #[test]
     fn parses_and_normalises() {
         let with_both = format!("ghcr.io/a/b:1@{SHA}");
-        let cases: &[(&str, &str, &str, &str, Option<&str>, Option<&str>)] = &[
+        let cases: &[Case<'_>] = &[
             // input, name, domain, repository, tag, digest
             ("nginx", "nginx", "docker.io", "library/nginx", None, None),
             (

@@ -249,3 +249,6 @@ fn definitions<'a>(
         role: file.role,
     })
 }
+
+#[cfg(test)]
+mod tests;

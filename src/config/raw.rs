@@ -526,3 +526,201 @@ fn join(parent: &str, key: &str) -> String {
         format!("{parent}.{key}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (line, code, field) of every diagnostic for a file.
+    fn problems(source: &str, kind: FileKind) -> Vec<(usize, &'static str, String)> {
+        let mut diags = Vec::new();
+        parse(source, kind, Path::new("f.yaml"), &mut diags);
+        diags
+            .into_iter()
+            .map(|d| (d.line, d.code, d.field.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_every_field_with_its_line() {
+        let source = "\
+imageScans:
+- tagName: app
+  image: ghcr.io/a/b
+  policy:
+    semver:
+      range: '>=1'
+  filterTags: {pattern: '^v(.*)$', extract: '$1'}
+  exclude:
+  - a
+  - b
+  secretRef: {name: cred}
+  interval: 5m
+  platform: linux/arm64
+  suspend: true
+registries:
+- host: ghcr.io
+  insecure: false
+  caFile: ca.pem
+commit:
+  authorName: bot
+";
+        let mut diags = Vec::new();
+        let raw = parse(source, FileKind::ImageScan, Path::new("f"), &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        let scan = &raw.scans[0];
+        assert_eq!(scan.field, "imageScans[0]");
+        assert_eq!(scan.line, 2);
+        assert_eq!(
+            scan.tag_name.as_ref().unwrap(),
+            &Spanned {
+                value: "app".into(),
+                line: 2
+            }
+        );
+        assert_eq!(scan.policies[0].kind, PolicyKind::Semver);
+        assert_eq!(scan.policies[0].line, 5);
+        assert_eq!(
+            scan.policies[0].value.as_ref().unwrap(),
+            &Spanned {
+                value: ">=1".into(),
+                line: 6
+            }
+        );
+        assert_eq!(
+            scan.filter_tags
+                .as_ref()
+                .unwrap()
+                .extract
+                .as_ref()
+                .unwrap()
+                .value,
+            "$1"
+        );
+        let exclude: Vec<_> = scan
+            .exclude
+            .iter()
+            .map(|e| (e.value.as_str(), e.line))
+            .collect();
+        assert_eq!(exclude, [("a", 9), ("b", 10)]);
+        assert_eq!(scan.secret_ref.as_ref().unwrap().value, "cred");
+        assert_eq!(scan.interval.as_ref().unwrap().value, "5m");
+        assert_eq!(
+            scan.suspend.as_ref().unwrap(),
+            &Spanned {
+                value: true,
+                line: 14
+            }
+        );
+        let reg = &raw.registries[0];
+        assert_eq!(
+            (reg.line, reg.host.as_ref().unwrap().value.as_str()),
+            (16, "ghcr.io")
+        );
+        assert_eq!(reg.insecure.as_ref().unwrap().value, false);
+        assert_eq!(raw.commit.unwrap().author_name.unwrap().value, "bot");
+    }
+
+    #[test]
+    fn structural_problems_are_all_reported() {
+        let cases: &[(&str, FileKind, &[(usize, &str, &str)])] = &[
+            (
+                "imageScans:\n- tagName: a\n  foo: 1\n",
+                FileKind::ImageScan,
+                &[(3, "unknown-field", "imageScans[0].foo")],
+            ),
+            (
+                "imageScans:\n- tagName: a\n  foo: 1\n",
+                FileKind::Fleet,
+                &[],
+            ),
+            ("helm: {}\nimageScans: []\n", FileKind::Fleet, &[]),
+            (
+                "helm: {}\n",
+                FileKind::ImageScan,
+                &[(1, "unknown-field", "helm")],
+            ),
+            (
+                "imageScans: {}\n",
+                FileKind::ImageScan,
+                &[(1, "wrong-type", "imageScans")],
+            ),
+            (
+                "imageScans:\n- 3\n",
+                FileKind::ImageScan,
+                &[(2, "wrong-type", "imageScans[0]")],
+            ),
+            (
+                "imageScans:\n- tagName: [a]\n",
+                FileKind::ImageScan,
+                &[(2, "wrong-type", "imageScans[0].tagName")],
+            ),
+            (
+                "imageScans:\n- tagName: 1.10\n",
+                FileKind::ImageScan,
+                &[(2, "wrong-type", "imageScans[0].tagName")],
+            ),
+            (
+                "imageScans:\n- suspend: yes\n",
+                FileKind::ImageScan,
+                &[(2, "wrong-type", "imageScans[0].suspend")],
+            ),
+            (
+                "imageScans:\n- policy: {semver: {range: x, foo: y}, bar: {}}\n",
+                FileKind::ImageScan,
+                &[
+                    (2, "unknown-field", "imageScans[0].policy.semver.foo"),
+                    (2, "unknown-field", "imageScans[0].policy.bar"),
+                ],
+            ),
+            (
+                "imageScans:\n- secretRef: {nam: x}\n  exclude: [a, {b: c}]\n",
+                FileKind::ImageScan,
+                &[
+                    (2, "unknown-field", "imageScans[0].secretRef.nam"),
+                    (3, "wrong-type", "imageScans[0].exclude[1]"),
+                ],
+            ),
+            (
+                "registries:\n- hots: a\ncommit:\n  author: x\n",
+                FileKind::ImageScan,
+                &[
+                    (2, "unknown-field", "registries[0].hots"),
+                    (4, "unknown-field", "commit.author"),
+                ],
+            ),
+            (
+                "- a\n",
+                FileKind::ImageScan,
+                &[(1, "wrong-type", "(top level)")],
+            ),
+            ("a: [\n", FileKind::ImageScan, &[(2, "yaml-syntax", "")]),
+            ("a: 1\na: 2\n", FileKind::Fleet, &[(2, "yaml-syntax", "")]),
+            (
+                "imageScans: []\n---\nimageScans: []\n",
+                FileKind::ImageScan,
+                &[(3, "multiple-documents", "")],
+            ),
+            ("", FileKind::ImageScan, &[]),
+            ("# only a comment\n", FileKind::Fleet, &[]),
+            ("imageScans:\n", FileKind::ImageScan, &[]),
+        ];
+        for (source, kind, want) in cases {
+            let got = problems(source, *kind);
+            let want: Vec<_> = want.iter().map(|&(l, c, f)| (l, c, f.to_owned())).collect();
+            assert_eq!(got, want, "{source:?} as {kind:?}");
+        }
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut source = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = format!("*a{}", i - 1);
+            source.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        let got = problems(&source, FileKind::Fleet);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1, "yaml-syntax");
+    }
+}
