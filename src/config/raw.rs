@@ -617,13 +617,16 @@ commit:
             (reg.line, reg.host.as_ref().unwrap().value.as_str()),
             (16, "ghcr.io")
         );
-        assert_eq!(reg.insecure.as_ref().unwrap().value, false);
+        assert!(!reg.insecure.as_ref().unwrap().value);
         assert_eq!(raw.commit.unwrap().author_name.unwrap().value, "bot");
     }
 
+    /// YAML text, how it is read, and the (line, code, field) expected.
+    type Case<'a> = (&'a str, FileKind, &'a [(usize, &'a str, &'a str)]);
+
     #[test]
     fn structural_problems_are_all_reported() {
-        let cases: &[(&str, FileKind, &[(usize, &str, &str)])] = &[
+        let cases: &[Case<'_>] = &[
             (
                 "imageScans:\n- tagName: a\n  foo: 1\n",
                 FileKind::ImageScan,

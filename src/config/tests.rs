@@ -305,7 +305,7 @@ fn validated_values_and_defaults() {
     assert_eq!(a.defined_at.line, 2);
     assert_eq!(a.scope, tmp.path().canonicalize().unwrap());
     let b = &set.scans[1];
-    assert_eq!(b.interval, std::time::Duration::from_secs(90));
+    assert_eq!(b.interval, Duration::from_secs(90));
     assert_eq!(b.platform.as_ref().unwrap().architecture, "arm64");
     assert!(b.suspend);
     assert_eq!(b.secret_ref.as_deref(), Some("regcred"));
