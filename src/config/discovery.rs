@@ -57,6 +57,8 @@ pub(crate) struct Discovery {
     pub files: Vec<Found>,
     /// Files found but refused (e.g. a symlink leading out of the repository).
     pub refused: Vec<Diagnostic>,
+    /// The `--config` files, canonical: found again by discovery, they are not read twice.
+    explicit: Vec<PathBuf>,
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ConfigError + '_ {
@@ -73,11 +75,13 @@ pub(crate) fn discover(dir: &Path, extra: &[PathBuf]) -> Result<Discovery, Confi
     let mut discovery = Discovery {
         files: Vec::new(),
         refused: Vec::new(),
+        explicit: Vec::new(),
     };
 
     for file in extra {
         let canonical = file.canonicalize().map_err(io_error(file))?;
         let file_dir = canonical.parent().unwrap_or(&canonical).to_path_buf();
+        discovery.explicit.push(canonical.clone());
         discovery.files.push(Found {
             path: file.clone(),
             display: file.clone(),
@@ -126,6 +130,12 @@ impl Discovery {
                     }
                 }
             } else if !meta.is_file() {
+                continue;
+            }
+            if path
+                .canonicalize()
+                .is_ok_and(|canonical| self.explicit.contains(&canonical))
+            {
                 continue;
             }
             self.files.push(Found {

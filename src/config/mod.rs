@@ -30,7 +30,9 @@ use discovery::{ReadError, Role};
 /// Where something was defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
-    /// The file, relative to the directory the command was given.
+    /// The file as diagnostics name it: the directory given to [`ConfigSet::load`] joined
+    /// with the file's path below it (`..` forms for ancestors), or a `--config` path as
+    /// given; the user can open it from the working directory.
     pub path: PathBuf,
     /// 1-based line.
     pub line: usize,

@@ -151,6 +151,18 @@ fn explicit_config_applies_to_dir_and_wins_over_dirs_own_file() {
     assert_eq!(at("sub/x.yaml"), "ghcr.io/sub/app");
     assert_eq!(set.files[0], extra);
 
+    // DIR's own file named with --config is read once, as a --config file.
+    let own = tmp.path().join("imagescan.yaml");
+    let set = ConfigSet::load(tmp.path(), std::slice::from_ref(&own)).unwrap();
+    assert_eq!(
+        set.files
+            .iter()
+            .filter(|f| f.ends_with("imagescan.yaml"))
+            .count(),
+        2
+    );
+    assert_eq!(set.scans.len(), 2);
+
     // Two --config files defining one name: an error.
     let errs = errors(tmp.path(), &[extra.clone(), extra]);
     assert_eq!(errs.len(), 1);
