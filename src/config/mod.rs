@@ -2,20 +2,37 @@
 //! parsing with source lines kept, and validation into the types the rest of the program
 //! uses ([`Scan`], [`RegistryHost`], [`CommitSettings`]).
 //!
-//! STUB: the public surface is fixed; the configuration work fills in the bodies.
+//! The pipeline: [`discovery`] finds the files, `raw` walks each one's YAML into raw
+//! types with lines, `validate` turns those into [`Scan`]s and [`RegistryHost`]s, and
+//! `scope` checks duplicates and answers "which definition applies here". Problems are
+//! collected across all files and reported together. This module never touches the
+//! network and never prints.
+
+mod discovery;
+pub mod duration;
+mod raw;
+mod scope;
+mod validate;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::diagnostic::Diagnostic;
+pub use discovery::MAX_CONFIG_BYTES;
+pub use duration::{DurationError, parse_duration};
+pub use validate::DEFAULT_INTERVAL;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::platform::Platform;
 use crate::policy::TagPolicy;
 use crate::reference::Reference;
+use discovery::{ReadError, Role};
 
 /// Where something was defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
-    /// The file, relative to the directory the command was given.
+    /// The file as diagnostics name it: the directory given to [`ConfigSet::load`] joined
+    /// with the file's path below it (`..` forms for ancestors), or a `--config` path as
+    /// given; the user can open it from the working directory.
     pub path: PathBuf,
     /// 1-based line.
     pub line: usize,
@@ -38,7 +55,7 @@ pub struct Scan {
     pub platform: Option<Platform>,
     /// A suspended scan leaves its markers' values untouched.
     pub suspend: bool,
-    /// The directory whose subtree the scan applies to.
+    /// The directory whose subtree the scan applies to (absolute, symlinks resolved).
     pub scope: PathBuf,
     /// Where the definition is.
     pub defined_at: Location,
@@ -47,7 +64,8 @@ pub struct Scan {
 /// One validated `registries:` entry.
 #[derive(Debug, Clone)]
 pub struct RegistryHost {
-    /// The host as it appears in image references (`registry.example.com:5000`).
+    /// The host as it appears in image references (`registry.example.com:5000`); Docker
+    /// Hub's aliases (`index.docker.io`, `registry-1.docker.io`) are stored as `docker.io`.
     pub host: String,
     /// Where the API is reached instead (a mirror), e.g. `https://mirror.internal:5000`.
     pub endpoint: Option<String>,
@@ -57,7 +75,7 @@ pub struct RegistryHost {
     pub ca_file: Option<PathBuf>,
     /// OCI layouts directory, absolute (resolved against the defining file).
     pub layout: Option<PathBuf>,
-    /// The directory whose subtree the entry applies to.
+    /// The directory whose subtree the entry applies to (absolute, symlinks resolved).
     pub scope: PathBuf,
     /// Where the entry is.
     pub defined_at: Location,
@@ -77,13 +95,15 @@ pub struct CommitSettings {
 /// Everything found for one directory.
 #[derive(Debug, Clone, Default)]
 pub struct ConfigSet {
-    /// All scans, from every file found.
+    /// All scans, from every file found, in discovery order. Use [`ConfigSet::scan_for`]
+    /// to find the one that applies to a file.
     pub scans: Vec<Scan>,
-    /// All registry entries.
+    /// All registry entries, in discovery order.
     pub registries: Vec<RegistryHost>,
-    /// The nearest `commit:` section.
+    /// The nearest `commit:` section: from a `--config` file, else from DIR or the
+    /// nearest ancestor holding one (sections in DIR's subtree do not apply to DIR).
     pub commit: Option<CommitSettings>,
-    /// Configuration files read, in discovery order.
+    /// Configuration files read, in discovery order, named as diagnostics name them.
     pub files: Vec<PathBuf>,
     /// Warnings (not errors), e.g. both semver and alphabetical in fleet.yaml.
     pub warnings: Vec<Diagnostic>,
@@ -102,25 +122,135 @@ pub enum ConfigError {
     },
     /// The configuration is invalid.
     #[error(transparent)]
-    Invalid(#[from] crate::diagnostic::Diagnostics),
+    Invalid(#[from] Diagnostics),
 }
 
 impl ConfigSet {
-    /// Discovers and validates the configuration for `dir` (and `--config` files).
+    /// Discovers and validates the configuration for `dir` (and `--config` files, which
+    /// apply to all of `dir` and come before `dir`'s own files).
+    ///
+    /// Paths in diagnostics and [`Location`]s are `dir` (as given) joined with the
+    /// file's path below it, or `..` forms for ancestors, so the user can open them from
+    /// the working directory. Every problem in every file is reported in one
+    /// [`ConfigError::Invalid`]; `ConfigError::Io` is for `dir` or a `--config` file that
+    /// cannot be read at all.
     pub fn load(dir: &Path, extra: &[PathBuf]) -> Result<Self, ConfigError> {
-        let _ = (dir, extra);
-        unimplemented!("configuration loading")
+        let found = discovery::discover(dir, extra)?;
+        let mut errors = found.refused;
+        let mut set = ConfigSet::default();
+        // Every name defined, with its scope and role, for the duplicate check.
+        let mut names = Vec::new();
+        let mut hosts = Vec::new();
+        for file in &found.files {
+            let text = match discovery::read_bounded(&file.path) {
+                Ok(text) => text,
+                Err(ReadError::Io(source)) => {
+                    return Err(ConfigError::Io {
+                        path: file.display.clone(),
+                        source,
+                    });
+                }
+                Err(ReadError::TooLarge) => {
+                    errors.push(Diagnostic::new(
+                        &file.display,
+                        0,
+                        "file-too-large",
+                        format!(
+                            "larger than {} MiB; a configuration file this large is refused",
+                            MAX_CONFIG_BYTES / (1024 * 1024)
+                        ),
+                    ));
+                    continue;
+                }
+                Err(ReadError::NotUtf8) => {
+                    errors.push(Diagnostic::new(
+                        &file.display,
+                        0,
+                        "not-utf8",
+                        "not UTF-8 text; save the file as UTF-8",
+                    ));
+                    continue;
+                }
+            };
+            set.files.push(file.display.clone());
+            let first_error = errors.len();
+            let raw = raw::parse(&text, file.kind, &file.display, &mut errors);
+            let cx = validate::FileContext {
+                display: &file.display,
+                dir: &file.dir,
+                scope: &file.scope,
+                root: file.root.as_deref(),
+                kind: file.kind,
+            };
+            let valid = validate::validate(raw, &cx, &mut errors, &mut set.warnings);
+            // Structural and value problems were found in two passes: show them in file order.
+            errors[first_error..].sort_by_key(|d| d.line);
+            names.extend(valid.names.into_iter().map(|n| (file, n)));
+            hosts.extend(valid.hosts.into_iter().map(|h| (file, h)));
+            set.scans.extend(valid.scans);
+            set.registries.extend(valid.registries);
+            if set.commit.is_none() && file.role != Role::Nested {
+                set.commit = valid.commit;
+            }
+        }
+        errors.extend(scope::duplicates(
+            definitions(&names),
+            "duplicate-scan",
+            "scan",
+        ));
+        errors.extend(scope::duplicates(
+            definitions(&hosts),
+            "duplicate-registry",
+            "registry host",
+        ));
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(ConfigError::Invalid(Diagnostics(errors)))
+        }
     }
 
-    /// The scan named `name` that applies to `file` (nearest definition wins).
+    /// The scan named `name` that applies to `file`: the definition with the deepest
+    /// scope containing `file` (the first in discovery order among equals).
+    ///
+    /// `file` may be absolute or relative to the working directory — e.g.
+    /// `dir.join(relative)` for the `dir` given to [`ConfigSet::load`]; it is resolved
+    /// (symlinks included) before comparing, so it should name a file on disk or in an
+    /// existing directory.
     pub fn scan_for(&self, file: &Path, name: &str) -> Option<&Scan> {
-        let _ = (file, name);
-        unimplemented!("scan scoping")
+        let file = scope::normalise(file);
+        scope::nearest(
+            self.scans
+                .iter()
+                .filter(|s| s.name == name && scope::applies(&s.scope, &file)),
+            |s| &s.scope,
+        )
     }
 
-    /// The registry entry for `host` that applies to `scan` (nearest wins).
+    /// The registry entry for the host of `scan`'s image that applies to `scan`: the
+    /// entry with the deepest scope containing the scan's own scope.
     pub fn registry_for(&self, scan: &Scan) -> Option<&RegistryHost> {
-        let _ = scan;
-        unimplemented!("registry scoping")
+        scope::nearest(
+            self.registries.iter().filter(|r| {
+                r.host.eq_ignore_ascii_case(&scan.reference.domain)
+                    && scope::applies(&r.scope, &scan.scope)
+            }),
+            |r| &r.scope,
+        )
     }
 }
+
+/// The duplicate check's view of the names collected by [`ConfigSet::load`].
+fn definitions<'a>(
+    list: &'a [(&'a discovery::Found, (String, Location))],
+) -> impl Iterator<Item = scope::Definition<'a>> {
+    list.iter().map(|(file, (name, at))| scope::Definition {
+        scope: &file.scope,
+        name,
+        at,
+        role: file.role,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,85 @@
+//! `imagescan check [DIR] [--config F]...`: validates the configuration (and, once
+//! markers exist, the markers) with no network. Every problem goes to stderr, one a
+//! line as `path:line: field: message [code]`; exit 0 when valid, 2 when not. Nothing
+//! is written on stdout: the command has no product besides its exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{CliError, CliResult, Exit};
+use crate::config::{ConfigError, ConfigSet};
+use crate::diagnostic::Diagnostic;
+
+/// Arguments of `imagescan check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The directory to check (its configuration, its ancestors' up to the repository
+    /// root, and its subtree's).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// An extra configuration file applying to all of DIR (repeatable).
+    #[arg(long = "config", value_name = "FILE")]
+    config: Vec<PathBuf>,
+}
+
+/// What the passes found: problems (exit 2) and warnings (printed, exit 0).
+#[derive(Debug, Default)]
+struct Findings {
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Runs `imagescan check`.
+pub fn run(args: &CheckArgs) -> CliResult {
+    let mut findings = Findings::default();
+    let config = match ConfigSet::load(&args.dir, &args.config) {
+        Ok(config) => Some(config),
+        Err(ConfigError::Invalid(diagnostics)) => {
+            findings.errors.extend(diagnostics.0);
+            None
+        }
+        Err(err @ ConfigError::Io { .. }) => return Err(CliError::invalid(err)),
+    };
+    if let Some(config) = &config {
+        findings.warnings.extend(config.warnings.iter().cloned());
+        // The marker pass joins here: it needs the loaded configuration and adds its
+        // own diagnostics to `findings.errors`.
+    }
+    report(&findings, config.as_ref())
+}
+
+fn report(findings: &Findings, config: Option<&ConfigSet>) -> CliResult {
+    let mut err = std::io::stderr().lock();
+    for warning in &findings.warnings {
+        let _ = writeln!(err, "warning: {warning}");
+    }
+    for error in &findings.errors {
+        let _ = writeln!(err, "{error}");
+    }
+    if !findings.errors.is_empty() {
+        let n = findings.errors.len();
+        let _ = writeln!(
+            err,
+            "imagescan: {n} problem{} found",
+            if n == 1 { "" } else { "s" }
+        );
+        return Ok(Exit::Invalid);
+    }
+    if let Some(config) = config {
+        let _ = writeln!(
+            err,
+            "imagescan: configuration ok: {} scan(s), {} registry entr{} in {} file(s)",
+            config.scans.len(),
+            config.registries.len(),
+            if config.registries.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
+            config.files.len()
+        );
+    }
+    Ok(Exit::Success)
+}
