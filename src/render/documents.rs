@@ -18,7 +18,15 @@
 //!   for `kind`/`apiVersion` keys at nesting depth 1 instead; a JSON file is one document;
 //! - a UTF-8 byte order mark at the start of the bytes is ignored for detection.
 
+use std::sync::LazyLock;
+
 use memchr::memchr;
+use memchr::memmem::Finder;
+
+/// Once a document's `kind` and `apiVersion` are known, the rest of it is skipped with
+/// these (SIMD substring search), not line by line.
+static DOCUMENT_START: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n---"));
+static DOCUMENT_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n..."));
 
 /// Whether the bytes are YAML (split at markers) or JSON (one document).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +66,7 @@ pub fn documents(bytes: &[u8], format: Format) -> Documents<'_> {
         pos: 0,
         format,
         done: false,
+        next_end: None,
     }
 }
 
@@ -69,6 +78,9 @@ pub struct Documents<'a> {
     pos: usize,
     format: Format,
     done: bool,
+    /// The next `...` line start found by [`Documents::next_marker_line`] (cached so that
+    /// the search runs once per file when, as usual, there is none).
+    next_end: Option<usize>,
 }
 
 impl<'a> Iterator for Documents<'a> {
@@ -100,6 +112,12 @@ impl<'a> Iterator for Documents<'a> {
             0
         };
         while line < bytes.len() {
+            if kind.is_some() && has_api_version && line > start {
+                line = self.next_marker_line(line);
+                if line >= bytes.len() {
+                    break;
+                }
+            }
             let end = memchr(b'\n', &bytes[line..]).map_or(bytes.len(), |i| line + i + 1);
             let text_start = line + bom;
             let text = &bytes[text_start..end];
@@ -145,6 +163,34 @@ impl<'a> Iterator for Documents<'a> {
 }
 
 impl<'a> Documents<'a> {
+    /// The start of the first marker line (`---` or `...`) at or after `from`, a line start
+    /// that is not the start of the bytes; the length of the bytes when there is none.
+    fn next_marker_line(&mut self, from: usize) -> usize {
+        let bytes = self.bytes;
+        let find = |finder: &Finder<'_>, marker: &[u8]| {
+            // Search from the newline ending the previous line.
+            let mut pos = from - 1;
+            while let Some(found) = finder.find(&bytes[pos..]) {
+                let candidate = pos + found + 1;
+                if is_marker(&bytes[candidate..], marker) {
+                    return candidate;
+                }
+                pos = candidate;
+            }
+            bytes.len()
+        };
+        let end = match self.next_end {
+            Some(end) if end >= from => end,
+            _ => {
+                let end = find(&DOCUMENT_END, b"...");
+                self.next_end = Some(end);
+                end
+            }
+        };
+        let start = find(&DOCUMENT_START, b"---");
+        start.min(end)
+    }
+
     fn finish(
         &self,
         start: usize,
@@ -503,6 +549,45 @@ mod tests {
             ),
             // No final newline.
             ("kind: A", &[("kind: A", Some("A"), false)]),
+            // Once kind and apiVersion are known the rest is skipped by substring search:
+            // near-markers must not split, real ones must.
+            (
+                "apiVersion: v1\nkind: A\n----\n  ---\n---x\n...x\n---\napiVersion: v1\n\
+                 kind: B\n...\nkind: C\n--- # c\r\nkind: D\n...\n",
+                &[
+                    (
+                        "apiVersion: v1\nkind: A\n----\n  ---\n---x\n...x\n",
+                        Some("A"),
+                        true,
+                    ),
+                    ("apiVersion: v1\nkind: B\n", Some("B"), true),
+                    ("kind: C\n", Some("C"), false),
+                    ("kind: D\n", Some("D"), false),
+                    ("", None, false),
+                ],
+            ),
+            (
+                "kind: A\napiVersion: v1\n...\n",
+                &[
+                    ("kind: A\napiVersion: v1\n", Some("A"), true),
+                    ("", None, false),
+                ],
+            ),
+            (
+                "kind: A\napiVersion: v1\nx: 1\n---",
+                &[
+                    ("kind: A\napiVersion: v1\nx: 1\n", Some("A"), true),
+                    ("", None, false),
+                ],
+            ),
+            (
+                "kind: A\napiVersion: v1\n---\n---\nkind: B\napiVersion: v1\n",
+                &[
+                    ("kind: A\napiVersion: v1\n", Some("A"), true),
+                    ("", None, false),
+                    ("kind: B\napiVersion: v1\n", Some("B"), true),
+                ],
+            ),
             // Directives before the first marker form a document without kind.
             (
                 "%YAML 1.2\n---\nkind: A\n",
