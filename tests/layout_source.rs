@@ -260,13 +260,28 @@ fn broken_layouts() {
           {{"digest": "{WEB_1_0_0}", "annotations": {{"org.opencontainers.image.ref.name": "b"}}}},
           {{"digest": "{WEB_1_0_0}", "annotations": {{"org.opencontainers.image.ref.name": "registry.example.com/team/web:c"}}}},
           {{"digest": "{WEB_1_0_0}"}},
-          {{"digest": "sha512:abcd", "annotations": {{"org.opencontainers.image.ref.name": "d"}}}}
+          {{"digest": "sha512:abcd", "annotations": {{"org.opencontainers.image.ref.name": "d"}}}},
+          {{"digest": "{WEB_1_0_0}", "platform": {{"os": "linux", "architecture": "arm64"}},
+            "annotations": {{"org.opencontainers.image.ref.name": "e"}}}}
         ]}}"#
     );
     fs::write(web.join("index.json"), index).unwrap();
     let source = LayoutSource::new(&dir);
-    assert_eq!(source.tags("team/web").unwrap(), ["a", "b", "d"]);
+    assert_eq!(source.tags("team/web").unwrap(), ["a", "b", "d", "e"]);
     assert_eq!(source.tag_digest("team/web", "a", None).unwrap(), WEB_1_0_0);
+    // Without a mediaType, the blob's content tells a manifest from an index.
+    let amd64 = platform("linux/amd64");
+    assert_eq!(
+        source.tag_digest("team/web", "a", Some(&amd64)).unwrap(),
+        WEB_1_0_0
+    );
+    // A descriptor's own platform is taken over the config's.
+    let arm64 = platform("linux/arm64");
+    assert_eq!(
+        source.tag_digest("team/web", "e", Some(&arm64)).unwrap(),
+        WEB_1_0_0
+    );
+    assert!(source.tag_digest("team/web", "e", Some(&amd64)).is_err());
     let err = source.tag_digest("team/web", "b", None).unwrap_err();
     assert!(
         matches!(&err, LayoutError::AmbiguousTag { digests, .. } if digests.len() == 2),

@@ -112,7 +112,7 @@ impl LayoutSource {
         }
         match platform {
             None => {
-                layout.check_digest(&descriptor.digest)?;
+                layout.check_digest(&descriptor.digest, &layout.index_path)?;
                 Ok(descriptor.digest.clone())
             }
             Some(platform) => layout.platform_digest(tag, descriptor, platform),
@@ -223,22 +223,23 @@ impl Layout {
         })
     }
 
-    /// The blob path of a `sha256:<64 hex>` digest, relative to the repository directory.
-    fn blob_path(&self, digest: &str) -> Result<PathBuf, LayoutError> {
+    /// The blob path of a `sha256:<64 hex>` digest named in the file `named_in`, relative
+    /// to the repository directory.
+    fn blob_path(&self, digest: &str, named_in: &Path) -> Result<PathBuf, LayoutError> {
         let hex = digest
             .strip_prefix("sha256:")
             .filter(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
             .filter(|hex| !hex.bytes().any(|b| b.is_ascii_uppercase()))
             .ok_or_else(|| LayoutError::InvalidDigest {
-                path: self.index_path.clone(),
+                path: named_in.to_owned(),
                 digest: digest.to_owned(),
             })?;
         Ok(Path::new("blobs").join("sha256").join(hex))
     }
 
     /// A digest is only handed out when its blob is there: a layout missing it is broken.
-    fn check_digest(&self, digest: &str) -> Result<(), LayoutError> {
-        let relative = self.blob_path(digest)?;
+    fn check_digest(&self, digest: &str, named_in: &Path) -> Result<(), LayoutError> {
+        let relative = self.blob_path(digest, named_in)?;
         let path = self.repo_dir.join(&relative);
         match path.symlink_metadata() {
             Ok(_) => Ok(()),
@@ -255,8 +256,8 @@ impl Layout {
     }
 
     /// Reads a blob and checks that its bytes hash to its digest.
-    fn read_blob(&self, digest: &str) -> Result<(Vec<u8>, PathBuf), LayoutError> {
-        let relative = self.blob_path(digest)?;
+    fn read_blob(&self, digest: &str, named_in: &Path) -> Result<(Vec<u8>, PathBuf), LayoutError> {
+        let relative = self.blob_path(digest, named_in)?;
         let shown = self.shown.join(&relative);
         let bytes = match self.read_inside(&relative, MAX_BLOB_BYTES) {
             Err(LayoutError::Read { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
@@ -286,7 +287,7 @@ impl Layout {
         descriptor: &Descriptor,
         platform: &Platform,
     ) -> Result<String, LayoutError> {
-        let (bytes, path) = self.read_blob(&descriptor.digest)?;
+        let (bytes, path) = self.read_blob(&descriptor.digest, &self.index_path)?;
         let blob: Blob = parse_json(&bytes, &path)?;
         let mut present = Vec::new();
         if let Some(manifests) = blob.manifests {
@@ -295,7 +296,7 @@ impl Layout {
                     continue;
                 };
                 if entry_platform.matches(platform) {
-                    self.check_digest(&entry.digest)?;
+                    self.check_digest(&entry.digest, &path)?;
                     return Ok(entry.digest.clone());
                 }
                 present.push(entry_platform.to_string());
@@ -305,8 +306,8 @@ impl Layout {
             let entry_platform = match &descriptor.platform {
                 Some(entry_platform) => Some(entry_platform.clone()),
                 None => {
-                    let (bytes, path) = self.read_blob(&config.digest)?;
-                    let config: ImageConfig = parse_json(&bytes, &path)?;
+                    let (bytes, config_path) = self.read_blob(&config.digest, &path)?;
+                    let config: ImageConfig = parse_json(&bytes, &config_path)?;
                     config.platform()
                 }
             };
