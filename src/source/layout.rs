@@ -4,8 +4,9 @@
 //! OCI image layout `DIR/team/app/` (`oci-layout`, `index.json`, `blobs/sha256/…`). Tags
 //! are the `org.opencontainers.image.ref.name` annotations of `index.json`; the digest of
 //! a tag is its descriptor's digest (an index's own digest for a multi-arch image); with a
-//! platform, the matching manifest of the nested index (or the tag's single manifest when
-//! its platform matches).
+//! platform, the matching manifest of the nested index, or the tag's single manifest when
+//! its platform (the descriptor's `platform`, else its config's `os`/`architecture`/
+//! `variant`) matches. Matching is [`Platform::matches`] (containerd's normalisation).
 //!
 //! This module reads only below `DIR`: repository names with `.`/`..`/empty components are
 //! refused before any path is built, and every file is opened through its canonical path,
