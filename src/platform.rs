@@ -1,6 +1,10 @@
 //! Platforms (`os/arch[/variant]`) and containerd-style matching (SPEC §5), pure code.
 //!
-//! STUB: `matches` is filled in by the OCI layout work.
+//! Matching is exact after normalisation, as containerd's `platforms.NewMatcher`
+//! does: `linux/arm64` matches `arm64` with variant `v8` or none, `linux/arm` is
+//! `linux/arm/v7`, `amd64` with variant `v1` is plain `amd64`. A platform without a variant
+//! does not match an entry with a different variant (`linux/amd64` vs `amd64/v3`): a digest
+//! pin must name exactly one manifest.
 
 use std::fmt;
 use std::str::FromStr;
@@ -20,8 +24,14 @@ impl Platform {
     /// Whether a manifest descriptor's platform matches this one, the way containerd
     /// normalises (`linux/arm64` matches `arm64` with variant `v8` or none).
     pub fn matches(&self, os: &str, architecture: &str, variant: Option<&str>) -> bool {
-        let _ = (os, architecture, variant);
-        unimplemented!("platform matching")
+        let (architecture, variant) = normalize_arch(
+            &architecture.to_ascii_lowercase(),
+            variant
+                .filter(|v| !v.is_empty())
+                .map(str::to_ascii_lowercase)
+                .as_deref(),
+        );
+        self.os == normalize_os(os) && self.architecture == architecture && self.variant == variant
     }
 }
 
@@ -70,6 +80,16 @@ impl fmt::Display for Platform {
     }
 }
 
+/// containerd's normalisation of operating system names.
+fn normalize_os(os: &str) -> String {
+    let os = os.to_ascii_lowercase();
+    if os == "macos" {
+        "darwin".to_owned()
+    } else {
+        os
+    }
+}
+
 /// containerd's normalisation of architecture and variant names.
 pub(crate) fn normalize_arch(
     architecture: &str,
@@ -96,3 +116,193 @@ pub(crate) fn normalize_arch(
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid platform {0:?}: expected os/arch[/variant], e.g. linux/arm64")]
 pub struct PlatformError(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform(os: &str, architecture: &str, variant: Option<&str>) -> Platform {
+        Platform {
+            os: os.to_owned(),
+            architecture: architecture.to_owned(),
+            variant: variant.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn matches_like_containerd() {
+        // (wanted, entry os, entry arch, entry variant, expected)
+        let cases: &[(Platform, &str, &str, Option<&str>, bool)] = &[
+            (
+                platform("linux", "arm64", None),
+                "linux",
+                "arm64",
+                None,
+                true,
+            ),
+            (
+                platform("linux", "arm64", None),
+                "linux",
+                "arm64",
+                Some("v8"),
+                true,
+            ),
+            (
+                platform("linux", "arm64", None),
+                "linux",
+                "arm64",
+                Some("8"),
+                true,
+            ),
+            (
+                platform("linux", "arm64", None),
+                "linux",
+                "aarch64",
+                None,
+                true,
+            ),
+            (
+                platform("linux", "arm64", None),
+                "linux",
+                "arm64",
+                Some(""),
+                true,
+            ),
+            (
+                platform("linux", "arm64", None),
+                "linux",
+                "arm64",
+                Some("v9"),
+                false,
+            ),
+            (
+                platform("linux", "arm64", None),
+                "linux",
+                "amd64",
+                None,
+                false,
+            ),
+            (
+                platform("linux", "arm64", None),
+                "windows",
+                "arm64",
+                None,
+                false,
+            ),
+            (
+                platform("linux", "amd64", None),
+                "linux",
+                "amd64",
+                None,
+                true,
+            ),
+            (
+                platform("linux", "amd64", None),
+                "linux",
+                "x86_64",
+                None,
+                true,
+            ),
+            (
+                platform("linux", "amd64", None),
+                "linux",
+                "amd64",
+                Some("v1"),
+                true,
+            ),
+            (
+                platform("linux", "amd64", None),
+                "linux",
+                "amd64",
+                Some("v3"),
+                false,
+            ),
+            (
+                platform("linux", "amd64", None),
+                "Linux",
+                "AMD64",
+                None,
+                true,
+            ),
+            (
+                platform("linux", "arm", Some("v7")),
+                "linux",
+                "arm",
+                Some("v7"),
+                true,
+            ),
+            (
+                platform("linux", "arm", Some("v7")),
+                "linux",
+                "arm",
+                None,
+                true,
+            ),
+            (
+                platform("linux", "arm", Some("v7")),
+                "linux",
+                "arm",
+                Some("7"),
+                true,
+            ),
+            (
+                platform("linux", "arm", Some("v7")),
+                "linux",
+                "armhf",
+                None,
+                true,
+            ),
+            (
+                platform("linux", "arm", Some("v7")),
+                "linux",
+                "arm",
+                Some("v6"),
+                false,
+            ),
+            (
+                platform("linux", "arm", Some("v6")),
+                "linux",
+                "armel",
+                None,
+                true,
+            ),
+            (
+                platform("linux", "arm", Some("v6")),
+                "linux",
+                "arm",
+                Some("v7"),
+                false,
+            ),
+            (platform("linux", "386", None), "linux", "i386", None, true),
+            (
+                platform("darwin", "arm64", None),
+                "macos",
+                "arm64",
+                None,
+                true,
+            ),
+        ];
+        for (wanted, os, arch, variant, expected) in cases {
+            assert_eq!(
+                wanted.matches(os, arch, *variant),
+                *expected,
+                "{wanted} vs {os}/{arch}/{variant:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parsed_platforms_match_their_entries() {
+        let cases = [
+            ("linux/arm64", "arm64", Some("v8")),
+            ("linux/arm64/v8", "arm64", None),
+            ("linux/arm", "arm", Some("v7")),
+            ("linux/arm/v7", "arm", None),
+            ("linux/amd64", "amd64", None),
+        ];
+        for (text, arch, variant) in cases {
+            let wanted: Platform = text.parse().expect(text);
+            assert!(wanted.matches("linux", arch, variant), "{text}");
+        }
+    }
+}

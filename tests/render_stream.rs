@@ -1,0 +1,308 @@
+//! The render streaming core over real directory trees built in temporary directories:
+//! order, selection, exclusion, symlinks, the transform hook, and the copy for
+//! `render -- CMD`.
+
+use std::convert::Infallible;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use imagescan::render::{
+    Excludes, RenderError, RenderOptions, WalkError, copy_tree, manifest_files, render,
+};
+
+fn write(root: &Path, relative: &str, content: &str) {
+    let path = root.join(relative);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+}
+
+fn object(name: &str) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n")
+}
+
+fn unchanged(_: &Path, _: &[u8]) -> Result<Option<Vec<u8>>, Infallible> {
+    Ok(None)
+}
+
+fn render_to_string(dir: &Path, options: &RenderOptions) -> String {
+    let mut out = Vec::new();
+    render(dir, options, unchanged, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn relatives(dir: &Path, excludes: &Excludes) -> Vec<String> {
+    manifest_files(dir, excludes)
+        .unwrap()
+        .into_iter()
+        .map(|file| file.relative.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A tree exercising order and selection.
+fn tree() -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    let root = temp.path();
+    write(root, "b.yaml", &object("b"));
+    write(root, "a/z.yml", &object("a-z"));
+    write(root, "a.yaml", &object("a"));
+    write(
+        root,
+        "a-b/x.json",
+        r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a-b-x"}}"#,
+    );
+    write(root, "B.yaml", &object("upper-b"));
+    write(root, "imagescan.yaml", &object("config-not-rendered"));
+    write(root, "sub/fleet.yaml", &object("fleet-not-rendered"));
+    write(root, ".git/config.yaml", &object("git-not-rendered"));
+    write(root, "README.md", &object("not-a-manifest"));
+    write(root, "values.yaml", "image:\n  tag: 1.0.0\n");
+    write(
+        root,
+        "kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
+    );
+    write(
+        root,
+        "multi.yaml",
+        &format!(
+            "---\n{}---\n# only a comment\n---\n{}",
+            object("m1"),
+            object("m2").trim_end()
+        ),
+    );
+    temp
+}
+
+#[test]
+fn files_in_byte_order_of_their_relative_path() {
+    let temp = tree();
+    assert_eq!(
+        relatives(temp.path(), &Excludes::none()),
+        [
+            "B.yaml",
+            "a-b/x.json",
+            "a.yaml",
+            "a/z.yml",
+            "b.yaml",
+            "kustomization.yaml",
+            "multi.yaml",
+            "values.yaml"
+        ]
+    );
+}
+
+#[test]
+fn renders_objects_as_one_stream() {
+    let temp = tree();
+    let out = render_to_string(temp.path(), &RenderOptions::default());
+    let expected = [
+        object("upper-b"),
+        r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a-b-x"}}"#.to_owned()
+            + "\n",
+        object("a"),
+        object("a-z"),
+        object("b"),
+        object("m1"),
+        object("m2"),
+    ]
+    .join("---\n");
+    assert_eq!(out, expected);
+}
+
+#[test]
+fn exclude_globs_skip_files_and_directories() {
+    let temp = tree();
+    let excludes = Excludes::new(&["a", "*.json", "/b.yaml", "sub/**"]).unwrap();
+    assert_eq!(
+        relatives(temp.path(), &excludes),
+        [
+            "B.yaml",
+            "a.yaml",
+            "kustomization.yaml",
+            "multi.yaml",
+            "values.yaml"
+        ]
+    );
+}
+
+#[test]
+fn transform_sees_relative_paths_and_replaces_bytes() {
+    let temp = tree();
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    let summary = render(
+        temp.path(),
+        &RenderOptions::default(),
+        |path: &Path, bytes: &[u8]| -> Result<Option<Vec<u8>>, Infallible> {
+            seen.push(path.to_owned());
+            if path == Path::new("b.yaml") {
+                let text = String::from_utf8(bytes.to_vec()).unwrap();
+                return Ok(Some(text.replace("name: b", "name: changed").into_bytes()));
+            }
+            Ok(None)
+        },
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(seen.len(), 8);
+    assert_eq!(seen[1], PathBuf::from("a-b/x.json"));
+    assert_eq!(summary.files, 8);
+    assert_eq!(summary.transformed, 1);
+    assert_eq!(summary.documents, 7);
+    assert_eq!(summary.bytes_written, out.len() as u64);
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("name: changed\n"), "{out}");
+    assert!(!out.contains("name: b\n"), "{out}");
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("marker trouble at line 3")]
+struct MarkerTrouble;
+
+#[test]
+fn transform_errors_name_the_file() {
+    let temp = tree();
+    let err = render(
+        temp.path(),
+        &RenderOptions::default(),
+        |path: &Path, _: &[u8]| {
+            if path == Path::new("a.yaml") {
+                Err(MarkerTrouble)
+            } else {
+                Ok(None)
+            }
+        },
+        Vec::new(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, RenderError::Transform { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.ends_with("a.yaml: marker trouble at line 3"),
+        "{message}"
+    );
+}
+
+#[test]
+fn oversized_files_are_refused() {
+    let temp = tree();
+    let options = RenderOptions {
+        max_file_bytes: 64,
+        ..RenderOptions::default()
+    };
+    let err = render(temp.path(), &options, unchanged, Vec::new()).unwrap_err();
+    assert!(matches!(err, RenderError::TooLarge { .. }), "{err:?}");
+}
+
+#[cfg(unix)]
+mod symlinks {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    #[test]
+    fn a_symlink_out_of_dir_is_refused_and_never_read() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("dir");
+        write(&dir, "a.yaml", &object("a"));
+        write(temp.path(), "secret.yaml", &object("secret"));
+        symlink(temp.path().join("secret.yaml"), dir.join("leak.yaml")).unwrap();
+        let err = manifest_files(&dir, &Excludes::none()).unwrap_err();
+        let WalkError::SymlinkEscape { path, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(path, &dir.join("leak.yaml"));
+        let mut out = Vec::new();
+        let err = render(&dir, &RenderOptions::default(), unchanged, &mut out).unwrap_err();
+        assert!(err.to_string().contains("leak.yaml"), "{err}");
+        assert!(out.is_empty());
+
+        // Relative links and links through `..` are resolved, not trusted.
+        fs::remove_file(dir.join("leak.yaml")).unwrap();
+        symlink("../secret.yaml", dir.join("leak.yaml")).unwrap();
+        assert!(matches!(
+            manifest_files(&dir, &Excludes::none()),
+            Err(WalkError::SymlinkEscape { .. })
+        ));
+
+        // A directory symlink out of DIR, whatever its name, is refused too.
+        fs::remove_file(dir.join("leak.yaml")).unwrap();
+        symlink(temp.path(), dir.join("up")).unwrap();
+        assert!(matches!(
+            manifest_files(&dir, &Excludes::none()),
+            Err(WalkError::SymlinkEscape { .. })
+        ));
+
+        // Excluding it is the way out.
+        let excludes = Excludes::new(&["up"]).unwrap();
+        assert_eq!(relatives(&dir, &excludes), ["a.yaml"]);
+    }
+
+    #[test]
+    fn symlinks_inside_dir() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        write(dir, "real/a.yaml", &object("a"));
+        symlink("real/a.yaml", dir.join("link.yaml")).unwrap();
+        // A directory link (here a cycle) is not descended.
+        symlink(".", dir.join("real/loop")).unwrap();
+        // A dangling link that is not a manifest name is ignored; one that is, refused.
+        symlink("nowhere", dir.join("notes.txt")).unwrap();
+        assert_eq!(
+            relatives(dir, &Excludes::none()),
+            ["link.yaml", "real/a.yaml"]
+        );
+        assert_eq!(
+            render_to_string(dir, &RenderOptions::default()),
+            format!("{}---\n{}", object("a"), object("a"))
+        );
+        symlink("nowhere.yaml", dir.join("dangling.yaml")).unwrap();
+        assert!(matches!(
+            manifest_files(dir, &Excludes::none()),
+            Err(WalkError::Dangling { .. })
+        ));
+    }
+
+    #[test]
+    fn copy_for_commands() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("dir");
+        write(&dir, "Chart.yaml", "name: app\n");
+        write(&dir, "templates/deploy.yaml", &object("d"));
+        write(&dir, ".git/HEAD", "ref: refs/heads/main\n");
+        symlink("../Chart.yaml", dir.join("templates/chart-link.yaml")).unwrap();
+        symlink("templates", dir.join("tpl")).unwrap();
+        let dest = temp.path().join("copy");
+        fs::create_dir(&dest).unwrap();
+        let summary = copy_tree(&dir, &dest).unwrap();
+        assert_eq!((summary.files, summary.dirs, summary.symlinks), (3, 1, 1));
+        assert_eq!(
+            fs::read_to_string(dest.join("Chart.yaml")).unwrap(),
+            "name: app\n"
+        );
+        // A file link becomes a regular file with the target's content.
+        let link = dest.join("templates/chart-link.yaml");
+        assert!(fs::symlink_metadata(&link).unwrap().is_file());
+        assert_eq!(fs::read_to_string(&link).unwrap(), "name: app\n");
+        // A directory link points into the copy, not the original.
+        assert_eq!(
+            fs::read_link(dest.join("tpl")).unwrap(),
+            Path::new("templates")
+        );
+        assert_eq!(
+            dest.join("tpl").canonicalize().unwrap(),
+            dest.join("templates").canonicalize().unwrap()
+        );
+        assert!(!dest.join(".git").exists());
+
+        // A link out of DIR stops the copy with an error naming it.
+        symlink(temp.path(), dir.join("templates/up")).unwrap();
+        let dest = temp.path().join("copy2");
+        fs::create_dir(&dest).unwrap();
+        let err = copy_tree(&dir, &dest).unwrap_err();
+        assert!(
+            matches!(&err, WalkError::SymlinkEscape { path, .. } if path.ends_with("templates/up")),
+            "{err:?}"
+        );
+    }
+}
