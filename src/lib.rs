@@ -17,5 +17,6 @@ pub mod policy;
 pub mod reference;
 pub mod registry;
 pub mod render;
+pub mod scan;
 pub mod source;
 pub mod writeback;
