@@ -26,7 +26,7 @@ pub use entry::{DigestRecord, Entry, FORMAT_VERSION, FailureRecord, Item, TagLis
 pub use error::{CacheError, FetchError};
 pub use key::CacheKey;
 pub use status::{CacheStatus, DEFAULT_MAX_STALE, Lookup, Mode};
-pub use store::{Cache, Cleared, ListedEntry, Listing};
+pub use store::{Cache, Cleared, ListedEntry, Listing, unix_now};
 
 /// The cache directory from the process environment: `$IMAGESCAN_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/imagescan`, else `~/.cache/imagescan`.

@@ -539,7 +539,7 @@ fn concurrent_lookups_of_a_missing_entry_refresh_once() {
 fn concurrent_lookups_share_one_failed_refresh() {
     let dir = tempfile::tempdir().unwrap();
     // A stale entry: fetched 20 minutes ago by the real clock.
-    let old = store::unix_now() - 1200;
+    let old = unix_now() - 1200;
     fill(
         &Cache::open(dir.path()).unwrap().with_clock(old),
         &key(),

@@ -2,6 +2,7 @@
 //! orchestrates: it turns arguments into library calls, writes their products to stdout
 //! and maps failures to exit codes (SPEC §7). Logs go to stderr.
 
+mod cache;
 mod exit;
 mod select;
 
@@ -25,6 +26,8 @@ pub struct Cli {
 enum Command {
     /// Select a tag from tags given on stdin, one a line (the policy engine, no registry).
     Select(select::SelectArgs),
+    /// Inspect (`ls`) or empty (`clear`) the registry cache.
+    Cache(cache::CacheArgs),
 }
 
 /// Runs the command line given and returns the process exit code.
@@ -58,5 +61,6 @@ where
 fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Select(args) => select::run(&args),
+        Command::Cache(args) => cache::run(&args),
     }
 }
