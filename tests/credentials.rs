@@ -503,3 +503,21 @@ fn unreadable_files_are_reported_with_their_path() {
         "{err}"
     );
 }
+
+#[test]
+fn a_helper_writing_much_to_stderr_does_not_block() {
+    let f = Fixture::new();
+    let path = f.path("bin/docker-credential-noisy");
+    // 200 KB on stderr before answering: more than a pipe holds.
+    fs::write(
+        &path,
+        "#!/bin/sh\ncat >/dev/null\nhead -c 200000 /dev/zero | tr '\\0' x >&2\nprintf '{\"Username\":\"u\",\"Secret\":\"s\"}'\n",
+    )
+    .unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    f.write("docker/config.json", r#"{"credsStore": "noisy"}"#);
+    assert_eq!(
+        f.lookup("reg.example", None).unwrap(),
+        Some(Credential::password("u", "s"))
+    );
+}

@@ -147,18 +147,34 @@ fn run(
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let written = stdin.write_all(input.as_bytes());
     drop(stdin);
+    // Both pipes are drained at once so that a chatty helper cannot block on either.
     let (tx, rx) = mpsc::channel();
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let mut stderr = child.stderr.take().expect("stderr is piped");
+    let stderr_tx = tx.clone();
     std::thread::spawn(move || {
         let mut out = Vec::new();
-        let mut err = Vec::new();
-        let result = stdout
-            .read_to_end(&mut out)
-            .and_then(|_| stderr.read_to_end(&mut err));
-        let _ = tx.send(result.map(|_| (out, err)));
+        let _ = tx.send(stdout.read_to_end(&mut out).map(|_| (true, out)));
     });
-    match rx.recv_timeout(HELPER_TIMEOUT) {
+    std::thread::spawn(move || {
+        let mut err = Vec::new();
+        let _ = stderr_tx.send(stderr.read_to_end(&mut err).map(|_| (false, err)));
+    });
+    let deadline = std::time::Instant::now() + HELPER_TIMEOUT;
+    let mut collected = (None, None);
+    let outcome = loop {
+        let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(remaining) {
+            Ok(Ok((true, out))) => collected.0 = Some(out),
+            Ok(Ok((false, err))) => collected.1 = Some(err),
+            Ok(Err(e)) => break Ok(Err(e)),
+            Err(_) => break Err(()),
+        }
+        if let (Some(out), Some(err)) = (&mut collected.0, &mut collected.1) {
+            break Ok(Ok((std::mem::take(out), std::mem::take(err))));
+        }
+    };
+    match outcome {
         Ok(Ok((stdout, stderr))) => {
             let status = child.wait().map_err(RunError::Io)?;
             // A helper that exits before reading stdin causes a broken pipe: its exit
@@ -177,7 +193,7 @@ fn run(
             let _ = child.wait();
             Err(RunError::Io(e))
         }
-        Err(_) => {
+        Err(()) => {
             let _ = child.kill();
             let _ = child.wait();
             Err(RunError::Timeout)
