@@ -206,22 +206,22 @@ impl Cache {
         let (_lock, waited) = EntryLock::acquire(&files::path(&self.dir, &stem, LOCK_SUFFIX))?;
         let now = self.now();
         let entry = read()?;
-        if let Some(entry) = entry.as_ref()
-            && let Some(at) = entry.fetched_at(&item)
-        {
-            let age = Duration::from_secs(now.saturating_sub(at));
-            // Fresh, or refreshed by the process this one waited for.
-            if age < interval || (waited && at >= started) {
-                let entry = entry.clone();
-                return Ok(Lookup {
-                    value: extract(entry),
-                    status: if age < interval {
-                        CacheStatus::Fresh { age }
-                    } else {
-                        CacheStatus::Refreshed
-                    },
-                });
-            }
+        // Fresh, or refreshed by the process this one waited for.
+        let served = entry
+            .as_ref()
+            .and_then(|e| e.fetched_at(&item))
+            .map(|at| (at, Duration::from_secs(now.saturating_sub(at))))
+            .filter(|&(at, age)| age < interval || (waited && at >= started));
+        if let Some((_, age)) = served {
+            let entry = entry.expect("the answer is in the entry");
+            return Ok(Lookup {
+                value: extract(entry),
+                status: if age < interval {
+                    CacheStatus::Fresh { age }
+                } else {
+                    CacheStatus::Refreshed
+                },
+            });
         }
         // A refresh that failed while this process waited, or moments ago, is the answer.
         if let Some(failure) = entry.as_ref().and_then(|e| e.failure(&item)) {
