@@ -3,6 +3,7 @@
 //! and maps failures to exit codes (SPEC §7). Logs go to stderr.
 
 mod check;
+mod cache;
 mod exit;
 mod select;
 
@@ -28,6 +29,8 @@ enum Command {
     Select(select::SelectArgs),
     /// Validate the configuration with no network; report every problem with file:line.
     Check(check::CheckArgs),
+    /// Inspect (`ls`) or empty (`clear`) the registry cache.
+    Cache(cache::CacheArgs),
 }
 
 /// Runs the command line given and returns the process exit code.
@@ -62,5 +65,6 @@ fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Select(args) => select::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Cache(args) => cache::run(&args),
     }
 }
