@@ -109,7 +109,7 @@ pub enum PolicyError {
         reason: String,
     },
     /// A regular expression does not compile.
-    #[error("invalid pattern {pattern:?}: {reason}")]
+    #[error("invalid pattern `{pattern}`: {reason}")]
     InvalidPattern {
         /// The pattern as written.
         pattern: String,
@@ -117,7 +117,7 @@ pub enum PolicyError {
         reason: String,
     },
     /// `extract` names a group the pattern does not have.
-    #[error("extract {extract:?} names no group of pattern {pattern:?}")]
+    #[error("extract `{extract}` names a group that pattern `{pattern}` does not have")]
     InvalidExtract {
         /// The template as written.
         extract: String,

@@ -143,3 +143,221 @@ impl TagPolicy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::compile_pattern;
+
+    fn policy(policy: Policy, filter: Option<(&str, Option<&str>)>, exclude: &[&str]) -> TagPolicy {
+        TagPolicy {
+            policy,
+            filter: filter.map(|(p, e)| TagFilter::new(p, e).unwrap()),
+            exclude: exclude
+                .iter()
+                .map(|p| compile_pattern(p).unwrap())
+                .collect(),
+        }
+    }
+
+    fn tags(list: &str) -> Vec<String> {
+        list.split_whitespace().map(str::to_owned).collect()
+    }
+
+    fn semver(range: &str) -> Policy {
+        Policy::semver(range).unwrap()
+    }
+
+    #[test]
+    fn selections() {
+        let asc = || Policy::Alphabetical(Order::Asc);
+        let desc = || Policy::Alphabetical(Order::Desc);
+        let num_asc = || Policy::Numerical(Order::Asc);
+        let num_desc = || Policy::Numerical(Order::Desc);
+        let cases: Vec<(TagPolicy, &str, &str, usize)> = vec![
+            // semver: greatest in range, unparsable skipped, prereleases per group rule
+            (
+                policy(semver(">=1.2 <2"), None, &[]),
+                "1.1.0 1.2.0 1.9.3 2.0.0 latest",
+                "1.9.3",
+                4,
+            ),
+            (
+                policy(semver("*"), None, &[]),
+                "1.0.0 1.1.0-rc.1 latest",
+                "1.0.0",
+                2,
+            ),
+            (
+                policy(semver(">=1.0.0-0"), None, &[]),
+                "1.0.0 1.1.0-rc.1",
+                "1.1.0-rc.1",
+                2,
+            ),
+            (
+                policy(semver("^1"), None, &[]),
+                "v1.2.0 1.10.0 1.9.0",
+                "1.10.0",
+                3,
+            ),
+            // semver ties: byte-wise greater tag, whatever the listing order
+            (
+                policy(semver("1.2.3"), None, &[]),
+                "1.2.3 v1.2.3",
+                "v1.2.3",
+                2,
+            ),
+            (
+                policy(semver("1.2.3"), None, &[]),
+                "v1.2.3 1.2.3",
+                "v1.2.3",
+                2,
+            ),
+            (
+                policy(semver("1.2.3"), None, &[]),
+                "1.2.3+b.2 1.2.3+b.10 1.2.3",
+                "1.2.3+b.2",
+                3,
+            ),
+            (
+                policy(semver("1.2.3"), None, &[]),
+                "01.2.3 1.2.3",
+                "1.2.3",
+                2,
+            ),
+            // alphabetical: asc = greatest, desc = least, byte-wise
+            (policy(asc(), None, &[]), "a b C", "b", 3),
+            (policy(desc(), None, &[]), "a b C", "C", 3),
+            (policy(asc(), None, &[]), "v9 v10", "v9", 2),
+            // numerical: numbers only, asc = greatest
+            (policy(num_asc(), None, &[]), "9 10 1.5 latest", "10", 3),
+            (policy(num_desc(), None, &[]), "9 10 -1 latest", "-1", 3),
+            (policy(num_asc(), None, &[]), "1 01 1.0", "1.0", 3),
+            (policy(num_desc(), None, &[]), "01 1", "1", 2),
+            // filterTags + extract: the tag is selected, the value is ordered
+            (
+                policy(
+                    num_asc(),
+                    Some((r"^main-[a-f0-9]+-(?P<ts>\d+)$", Some("$ts"))),
+                    &[],
+                ),
+                "main-abc-100 main-def-99 dev-x-500 main-0a1-100",
+                "main-abc-100",
+                3,
+            ),
+            (
+                policy(
+                    semver("~1.4"),
+                    Some((r"^app-(?P<v>.+)$", Some("${v}"))),
+                    &[],
+                ),
+                "app-1.4.2 app-1.5.0 1.4.9 app-v1.4.3",
+                "app-v1.4.3",
+                3,
+            ),
+            (
+                policy(asc(), Some((r"^rc-", None)), &[]),
+                "rc-1 rc-2 zz",
+                "rc-2",
+                2,
+            ),
+            // exclude runs first
+            (
+                policy(asc(), None, &[r"\.sig$", "^sha256-"]),
+                "1 2 2.sig sha256-ff",
+                "2",
+                2,
+            ),
+            (
+                policy(semver(">=1"), None, &["^1.3"]),
+                "1.2.0 1.3.0",
+                "1.2.0",
+                1,
+            ),
+        ];
+        for (i, (policy, list, want, kept)) in cases.iter().enumerate() {
+            let tags = tags(list);
+            let got = policy
+                .select(&tags)
+                .unwrap_or_else(|e| panic!("case {i}: {e}"));
+            assert_eq!(got.tag, *want, "case {i} ({})", policy.policy);
+            assert_eq!(got.kept, *kept, "case {i} kept");
+            assert_eq!(got.seen, tags.len(), "case {i} seen");
+            let mut reversed = tags.clone();
+            reversed.reverse();
+            assert_eq!(
+                policy.select(&reversed).unwrap().tag,
+                *want,
+                "case {i} reversed"
+            );
+        }
+    }
+
+    #[test]
+    fn nothing_selected() {
+        let cases = [
+            (
+                policy(semver(">=2"), None, &[]),
+                "1.0.0 latest 1.9.9",
+                "semver \">=2\"",
+                2,
+            ),
+            (
+                policy(Policy::Numerical(Order::Asc), None, &[]),
+                "latest main",
+                "numerical asc",
+                0,
+            ),
+            (
+                policy(Policy::Alphabetical(Order::Desc), None, &["."]),
+                "a b",
+                "alphabetical desc",
+                0,
+            ),
+            (
+                policy(
+                    Policy::Alphabetical(Order::Asc),
+                    Some(("^main-", None)),
+                    &[],
+                ),
+                "dev-1",
+                "alphabetical asc",
+                0,
+            ),
+            (policy(semver("*"), None, &[]), "", "semver \"*\"", 0),
+        ];
+        for (policy, list, name, kept) in cases {
+            let tags = tags(list);
+            let err = policy.select(&tags).unwrap_err();
+            assert_eq!(
+                err,
+                NoTagSelected {
+                    policy: name.to_owned(),
+                    seen: tags.len(),
+                    kept
+                }
+            );
+        }
+        let err = policy(semver(">=2"), None, &[])
+            .select(&tags("1.0.0 x"))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no tag matches semver \">=2\": 2 tags seen, 1 left after exclude, filterTags and parsing"
+        );
+    }
+
+    #[test]
+    fn policy_errors() {
+        assert!(matches!(
+            Policy::semver(">= bar"),
+            Err(crate::policy::PolicyError::InvalidConstraint { .. })
+        ));
+        assert!(matches!(
+            "up".parse::<Order>(),
+            Err(crate::policy::PolicyError::InvalidOrder(_))
+        ));
+        assert_eq!("DESC".parse::<Order>().unwrap(), Order::Desc);
+        assert_eq!(semver(">=1.2 <2").to_string(), "semver \">=1.2 <2\"");
+    }
+}
