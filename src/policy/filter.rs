@@ -142,15 +142,36 @@ impl TagFilter {
     /// `None` when the tag does not match; otherwise the value to order: the tag itself,
     /// or the extracted value.
     pub fn apply<'t>(&self, tag: &'t str) -> Option<Cow<'t, str>> {
+        self.apply_with(tag, &mut self.locations())
+    }
+
+    /// Scratch space for [`apply_with`](Self::apply_with), reusable across tags.
+    pub fn locations(&self) -> regex::CaptureLocations {
+        self.pattern.capture_locations()
+    }
+
+    /// [`apply`](Self::apply) reusing `locations` (from [`locations`](Self::locations)),
+    /// so that filtering a long tag list does not allocate per tag.
+    pub fn apply_with<'t>(
+        &self,
+        tag: &'t str,
+        locations: &mut regex::CaptureLocations,
+    ) -> Option<Cow<'t, str>> {
+        // The match test alone runs on the fastest engine; most tags stop here.
+        if !self.pattern.is_match(tag) {
+            return None;
+        }
         let Some(extract) = &self.extract else {
-            return self.pattern.is_match(tag).then_some(Cow::Borrowed(tag));
+            return Some(Cow::Borrowed(tag));
         };
-        let caps = self.pattern.captures(tag)?;
         if let Some(index) = extract.single_group {
-            let whole = caps.get(0).expect("group 0 always participates");
+            let whole = self.pattern.captures_read(locations, tag)?;
             if whole.start() == 0 && whole.end() == tag.len() {
                 // One match covering the tag: the replacement is exactly the group.
-                return Some(Cow::Borrowed(caps.get(index).map_or("", |m| m.as_str())));
+                let group = locations
+                    .get(index)
+                    .map_or("", |(start, end)| &tag[start..end]);
+                return Some(Cow::Borrowed(group));
             }
         }
         Some(Cow::Owned(

@@ -6,8 +6,8 @@
 //! greater tag wins, whatever the order direction. The result therefore never depends
 //! on the order the registry listed the tags in.
 //!
-//! Tags are borrowed throughout; the only allocations are one candidate list per call
-//! and, when `extract` needs more than one whole-tag group, the extracted strings.
+//! Tags are borrowed throughout and ordered in one pass; the only allocations are the
+//! extracted strings when `extract` is more than one group covering the whole tag.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -85,6 +85,31 @@ impl Policy {
 }
 
 impl TagPolicy {
+    /// Counts `value` as kept when it parses, and makes `tag` the best when it is a
+    /// candidate that beats the current best (ties: the byte-wise greater tag).
+    fn consider<'t, 'v>(
+        &self,
+        tag: &'t str,
+        value: &'v str,
+        best: &mut Option<(&'t str, Key<'v>)>,
+        kept: &mut usize,
+    ) {
+        let (parsed, key) = self.policy.key(value);
+        *kept += usize::from(parsed);
+        let Some(key) = key else { return };
+        let better = match best {
+            None => true,
+            Some((best_tag, best_key)) => self
+                .policy
+                .prefer(&key, best_key)
+                .then_with(|| alphabetical::compare(tag, best_tag))
+                .is_gt(),
+        };
+        if better {
+            *best = Some((tag, key));
+        }
+    }
+
     /// Selects one tag, or says why none could be.
     pub fn select<'t>(&self, tags: &'t [String]) -> Result<Selection<'t>, NoTagSelected> {
         self.select_from(tags)
@@ -96,38 +121,33 @@ impl TagPolicy {
         &self,
         tags: &'t [S],
     ) -> Result<Selection<'t>, NoTagSelected> {
-        let mut candidates: Vec<(&'t str, Cow<'t, str>)> = Vec::with_capacity(tags.len());
+        // Values borrowed from the tags are ordered on the fly; extracted values that had
+        // to be built are set aside and ordered afterwards, once they no longer move.
+        let mut built: Vec<(&'t str, String)> = Vec::new();
+        let mut kept = 0;
+        let mut best: Option<(&'t str, Key<'t>)> = None;
+        let mut locations = self.filter.as_ref().map(TagFilter::locations);
         for tag in tags {
             let tag = tag.as_ref();
             if self.exclude.iter().any(|re| re.is_match(tag)) {
                 continue;
             }
-            let value = match &self.filter {
-                None => Cow::Borrowed(tag),
-                Some(filter) => match filter.apply(tag) {
-                    Some(value) => value,
+            let value = match (&self.filter, &mut locations) {
+                (Some(filter), Some(locations)) => match filter.apply_with(tag, locations) {
+                    Some(Cow::Borrowed(value)) => value,
+                    Some(Cow::Owned(value)) => {
+                        built.push((tag, value));
+                        continue;
+                    }
                     None => continue,
                 },
+                _ => tag,
             };
-            candidates.push((tag, value));
+            self.consider(tag, value, &mut best, &mut kept);
         }
-        let mut kept = 0;
-        let mut best: Option<(&'t str, Key<'_>)> = None;
-        for (tag, value) in &candidates {
-            let (parsed, key) = self.policy.key(value);
-            kept += usize::from(parsed);
-            let Some(key) = key else { continue };
-            let better = match &best {
-                None => true,
-                Some((best_tag, best_key)) => self
-                    .policy
-                    .prefer(&key, best_key)
-                    .then_with(|| alphabetical::compare(tag, best_tag))
-                    .is_gt(),
-            };
-            if better {
-                best = Some((tag, key));
-            }
+        let mut best: Option<(&'t str, Key<'_>)> = best;
+        for &(tag, ref value) in &built {
+            self.consider(tag, value, &mut best, &mut kept);
         }
         match best {
             Some((tag, _)) => Ok(Selection {
