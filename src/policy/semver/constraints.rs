@@ -296,6 +296,46 @@ mod tests {
         }
     }
 
+    /// Number of comparators in each `||` group.
+    fn shape(text: &str) -> Vec<usize> {
+        let c = Constraints::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        c.groups.iter().map(|g| g.comparators.len()).collect()
+    }
+
+    #[test]
+    fn groups_and_comparators() {
+        let cases: &[(&str, &[usize])] = &[
+            (">= 1.1", &[1]),
+            (">40.50.60, < 50.70", &[2]),
+            ("v2.3.5-20161202202307-sha.e8fc5e5", &[1]),
+            (">= 1.2.3 < 2.0 || => 3.0 < 4", &[2, 2]),
+            (">= 1.2.3, < 2.0 || => 3.0, < 4", &[2, 2]),
+            ("3 - 4 || => 3.0, < 4", &[2, 2]),
+            ("12.3.34 ~1.2.3", &[2]),
+            ("1.0.0 - 2.0.0, <=2.0.0", &[3]),
+            ("1.0.0 - 2.0.0 <=2.0.0", &[3]),
+            ("2 - 3 4.0.0 - 5.1", &[4]),
+            ("1.1-3", &[1]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(shape(text), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn range_rewrite() {
+        let cases = [
+            ("2 - 3", ">= 2, <= 3 "),
+            ("2 - 3, 2 - 3", ">= 2, <= 3 ,>= 2, <= 3 "),
+            ("2 - 3 4.0.0 - 5.1", ">= 2, <= 3 >= 4.0.0, <= 5.1 "),
+            ("1.0.0 - 2.0.0 <=2.0.0", ">= 1.0.0, <= 2.0.0 <=2.0.0"),
+            ("no range", "no range"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(rewrite_ranges(text), want, "{text}");
+        }
+    }
+
     #[test]
     fn rejected() {
         for bad in [
