@@ -28,12 +28,15 @@ awk 'BEGIN {
 echo "$(wc -l < "$tags") tags; selected: $("$bin" select --semver '>=1.2 <5' < "$tags")" >&2
 
 if command -v hyperfine > /dev/null; then
-  hyperfine --warmup 3 --runs "$runs" --input "$tags" --output null \
-    --command-name "select --semver '>=1.2 <5'" "$bin select --semver '>=1.2 <5'" \
+  # Redirections inside the commands (hyperfine runs them through a shell) keep this
+  # working with Debian 12's hyperfine 1.15, which has no --input.
+  hyperfine --warmup 3 --runs "$runs" \
+    --command-name "select --semver '>=1.2 <5'" \
+    "$bin select --semver '>=1.2 <5' < $tags > /dev/null" \
     --command-name "select --semver '~3.4 || ^5 || 1.2 - 2' --exclude '\\.sig\$'" \
-    "$bin select --semver '~3.4 || ^5 || 1.2 - 2' --exclude '\\.sig\$'" \
+    "$bin select --semver '~3.4 || ^5 || 1.2 - 2' --exclude '\\.sig\$' < $tags > /dev/null" \
     --command-name "select --numerical asc --filter ... --extract '\$ts'" \
-    "$bin select --numerical asc --filter '^main-[0-9a-f]+-(?P<ts>[0-9]+)\$' --extract '\$ts'"
+    "$bin select --numerical asc --filter '^main-[0-9a-f]+-(?P<ts>[0-9]+)\$' --extract '\$ts' < $tags > /dev/null"
 else
   start=$(date +%s%N)
   i=0
