@@ -2,11 +2,23 @@
 //!
 //! A [`TagPolicy`] is built once from validated configuration (or `imagescan select`
 //! flags) and then applied to tag lists: exclusions, then the `filterTags` pattern and
-//! `extract`, then the ordering policy. No I/O happens here.
+//! `extract`, then the ordering policy. No I/O happens here, and nothing is printed.
 //!
-//! STUB: the public surface is fixed; the policy work fills in the bodies.
+//! Layout: [`semver`] (Masterminds/semver v3 versions and constraints), [`numerical`]
+//! and [`alphabetical`] (the other orders), [`filter`] (`filterTags`, `extract`,
+//! `exclude` patterns) and `tag_policy` (applying all of it to a tag list).
+//! docs/policies.md describes the behaviour for users.
+
+pub mod alphabetical;
+pub mod filter;
+pub mod numerical;
+pub mod semver;
+mod tag_policy;
 
 use std::fmt;
+
+pub use filter::{TagFilter, compile_pattern};
+pub use tag_policy::{Selection, TagPolicy};
 
 /// Which end of the order a policy selects. `Asc` selects the greatest (Flux's meaning).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,11 +41,20 @@ impl std::str::FromStr for Order {
     }
 }
 
+impl fmt::Display for Order {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Order::Asc => "asc",
+            Order::Desc => "desc",
+        })
+    }
+}
+
 /// The ordering policy of a scan.
 #[derive(Debug, Clone)]
 pub enum Policy {
-    /// Masterminds semver constraint (the range as the user wrote it).
-    Semver(String),
+    /// Masterminds semver constraint; [`semver::Constraints::as_written`] gives the text.
+    Semver(semver::Constraints),
     /// Byte-wise order.
     Alphabetical(Order),
     /// Numeric order.
@@ -43,80 +64,36 @@ pub enum Policy {
 impl Policy {
     /// A semver policy; fails with the reason when the range does not parse.
     pub fn semver(range: &str) -> Result<Self, PolicyError> {
-        Ok(Policy::Semver(range.to_owned()))
+        semver::Constraints::parse(range)
+            .map(Policy::Semver)
+            .map_err(|e| PolicyError::InvalidConstraint {
+                range: range.to_owned(),
+                reason: e.to_string(),
+            })
     }
 }
 
 impl fmt::Display for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Policy::Semver(range) => write!(f, "semver {range:?}"),
-            Policy::Alphabetical(order) => write!(f, "alphabetical {order:?}"),
-            Policy::Numerical(order) => write!(f, "numerical {order:?}"),
+            Policy::Semver(range) => write!(f, "semver {:?}", range.as_written()),
+            Policy::Alphabetical(order) => write!(f, "alphabetical {order}"),
+            Policy::Numerical(order) => write!(f, "numerical {order}"),
         }
-    }
-}
-
-/// `filterTags`: a pattern tags must match, and optionally the value the policy orders.
-#[derive(Debug, Clone)]
-pub struct TagFilter {
-    pattern: regex::Regex,
-    extract: Option<String>,
-}
-
-impl TagFilter {
-    /// Compiles the pattern; `extract` uses `$name` / `$1` group references.
-    pub fn new(pattern: &str, extract: Option<&str>) -> Result<Self, PolicyError> {
-        let pattern = regex::Regex::new(pattern).map_err(|e| PolicyError::InvalidPattern {
-            pattern: pattern.to_owned(),
-            reason: e.to_string(),
-        })?;
-        Ok(Self {
-            pattern,
-            extract: extract.map(str::to_owned),
-        })
-    }
-}
-
-/// A complete, compiled tag policy.
-#[derive(Debug, Clone)]
-pub struct TagPolicy {
-    /// How the kept tags are ordered.
-    pub policy: Policy,
-    /// `filterTags`, if any.
-    pub filter: Option<TagFilter>,
-    /// `exclude`: tags matching any of these are dropped first.
-    pub exclude: Vec<regex::Regex>,
-}
-
-/// The outcome of a selection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection<'t> {
-    /// The selected tag, as listed (never the extracted value).
-    pub tag: &'t str,
-    /// How many tags were given.
-    pub seen: usize,
-    /// How many survived exclusion, filtering and parsing.
-    pub kept: usize,
-}
-
-impl TagPolicy {
-    /// Selects one tag, or says why none could be.
-    pub fn select<'t>(&self, tags: &'t [String]) -> Result<Selection<'t>, NoTagSelected> {
-        let _ = tags;
-        unimplemented!("policy selection")
     }
 }
 
 /// No tag was left to select.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no tag matches {policy}: {seen} tags seen, {kept} kept after filtering")]
+#[error(
+    "no tag matches {policy}: {seen} tags seen, {kept} left after exclude, filterTags and parsing"
+)]
 pub struct NoTagSelected {
     /// The policy, described for people.
     pub policy: String,
     /// How many tags were given.
     pub seen: usize,
-    /// How many survived exclusion and filtering.
+    /// How many survived exclusion, filtering and parsing (as a version or number).
     pub kept: usize,
 }
 
@@ -132,7 +109,7 @@ pub enum PolicyError {
         reason: String,
     },
     /// A regular expression does not compile.
-    #[error("invalid pattern {pattern:?}: {reason}")]
+    #[error("invalid pattern `{pattern}`: {reason}")]
     InvalidPattern {
         /// The pattern as written.
         pattern: String,
@@ -140,7 +117,7 @@ pub enum PolicyError {
         reason: String,
     },
     /// `extract` names a group the pattern does not have.
-    #[error("extract {extract:?} names no group of pattern {pattern:?}")]
+    #[error("extract `{extract}` names a group that pattern `{pattern}` does not have")]
     InvalidExtract {
         /// The template as written.
         extract: String,
