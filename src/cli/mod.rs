@@ -2,8 +2,8 @@
 //! orchestrates: it turns arguments into library calls, writes their products to stdout
 //! and maps failures to exit codes (SPEC §7). Logs go to stderr.
 
-mod check;
 mod cache;
+mod check;
 mod exit;
 mod select;
 

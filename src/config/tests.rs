@@ -311,7 +311,7 @@ fn validated_values_and_defaults() {
     let set = ConfigSet::load(tmp.path(), &[]).unwrap();
     let a = &set.scans[0];
     assert_eq!(a.interval, DEFAULT_INTERVAL);
-    assert!(matches!(&a.policy.policy, crate::policy::Policy::Semver(r) if r == "*"));
+    assert!(matches!(&a.policy.policy, crate::policy::Policy::Semver(r) if r.as_written() == "*"));
     assert_eq!(a.reference.name, "nginx");
     assert_eq!(a.reference.tag.as_deref(), Some("1.25"));
     assert_eq!(a.defined_at.line, 2);
@@ -336,7 +336,9 @@ fn fleet_yaml_with_two_policies_keeps_semver_with_a_warning() {
     let both = "imageScans:\n- tagName: a\n  image: nginx\n  policy:\n    alphabetical: {order: asc}\n    semver: {range: '>=1'}\n";
     let tmp = repo(&[("fleet.yaml", both)]);
     let set = ConfigSet::load(tmp.path(), &[]).unwrap();
-    assert!(matches!(&set.scans[0].policy.policy, crate::policy::Policy::Semver(r) if r == ">=1"));
+    assert!(
+        matches!(&set.scans[0].policy.policy, crate::policy::Policy::Semver(r) if r.as_written() == ">=1")
+    );
     assert_eq!(set.warnings.len(), 1);
     assert_eq!(
         (set.warnings[0].line, set.warnings[0].code),

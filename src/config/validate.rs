@@ -261,7 +261,7 @@ impl Checker<'_, '_> {
 
         let policy = match chosen {
             // No policy: Fleet's default, the greatest semver version without prereleases.
-            None => Some(Policy::semver("*").unwrap_or_else(|_| Policy::Semver("*".to_owned()))),
+            None => Some(Policy::semver("*").expect("`*` is a valid semver range")),
             Some(p) => {
                 let field = f(&format!("policy.{}", p.kind.key()));
                 match (p.kind, &p.value) {
