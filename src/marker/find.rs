@@ -116,7 +116,7 @@ pub fn find_markers(text: &[u8]) -> Result<Vec<Marker>, Vec<MarkerError>> {
             Content::Scalar(span) => Ok((line, span)),
             Content::Blank => head_comment_target(text, line),
             Content::BlockHeader { .. } => Err(NoScalar::BlockScalar),
-            Content::Document { .. } => Err(NoScalar::Unsupported),
+            Content::Document => Err(NoScalar::Unsupported),
             Content::Other(reason) => Err(reason),
         }
         .and_then(|(target, span)| {
@@ -186,17 +186,25 @@ fn outside_block_scalars(text: &[u8], candidates: &[LineRef]) -> Vec<LineRef> {
     let last = candidates[candidates.len() - 1].next;
     let mut kept = Vec::with_capacity(candidates.len());
     let mut next_candidate = candidates.iter().peekable();
-    // `Some(None)`: inside a `--- |` document; `Some(Some(p))`: inside a block scalar whose
-    // content is indented more than column `p`.
-    let mut block: Option<Option<usize>> = None;
+    let mut block: Option<Block> = None;
     while pos < last {
         let line = line_at(text, pos, 0);
         let bytes = &text[line.start..line.end];
-        let in_block = match block {
+        let in_block = match &mut block {
             None => false,
             Some(_) if is_blank(bytes) => true,
-            Some(Some(parent)) => indentation(bytes) > parent,
-            Some(None) => !is_document_marker(bytes),
+            Some(_) if is_document_marker(bytes) => false,
+            Some(Block {
+                content: Some(m), ..
+            }) => indentation(bytes) >= *m,
+            Some(Block { parent, content }) => {
+                let indent = indentation(bytes);
+                let opens = indent as isize > *parent;
+                if opens {
+                    *content = Some(indent);
+                }
+                opens
+            }
         };
         if !in_block {
             block = None;
@@ -206,16 +214,25 @@ fn outside_block_scalars(text: &[u8], candidates: &[LineRef]) -> Vec<LineRef> {
         {
             kept.push(*candidate);
         }
-        if !in_block && (memchr2(b'|', b'>', bytes).is_some() || bytes.starts_with(b"---")) {
-            match parse_line(bytes).content {
-                Content::BlockHeader { parent } => block = Some(Some(parent)),
-                Content::Document { block_header: true } => block = Some(None),
-                _ => {}
-            }
+        if !in_block
+            && (memchr2(b'|', b'>', bytes).is_some() || bytes.starts_with(b"---"))
+            && let Content::BlockHeader { parent, explicit } = parse_line(bytes).content
+        {
+            block = Some(Block {
+                parent,
+                content: explicit.map(|m| (parent + m as isize).max(0) as usize),
+            });
         }
         pos = line.next;
     }
     kept
+}
+
+/// An open block scalar: its owner's column and, once known, its content indentation.
+#[derive(Debug)]
+struct Block {
+    parent: isize,
+    content: Option<usize>,
 }
 
 /// The start of the `---` line at or before `before` (a line start), or 0.
@@ -241,9 +258,7 @@ fn head_comment_target(text: &[u8], comment: LineRef) -> Result<(LineRef, Scalar
         Content::Scalar(span) => Ok((target, span)),
         Content::BlockHeader { .. } => Err(NoScalar::BlockScalar),
         Content::Other(reason) if reason != NoScalar::NotKeyOrEntry => Err(reason),
-        Content::Blank | Content::Document { .. } | Content::Other(_) => {
-            Err(NoScalar::NoTargetBelow)
-        }
+        Content::Blank | Content::Document | Content::Other(_) => Err(NoScalar::NoTargetBelow),
     }
 }
 

@@ -44,13 +44,20 @@ pub(crate) struct ScalarSpan {
 pub(crate) enum Content {
     /// Only whitespace, perhaps followed by a comment.
     Blank,
-    /// A `---` or `...` document marker line; `block_header` when `--- |` or `--- >`.
-    Document { block_header: bool },
+    /// A `---` or `...` document marker line (`--- |` is a [`Content::BlockHeader`]).
+    Document,
     /// A single-line scalar value.
     Scalar(ScalarSpan),
-    /// A block scalar header (`key: |`, `- >-`): the lines after it that are blank or
-    /// indented more than `parent` are its content.
-    BlockHeader { parent: usize },
+    /// A block scalar header (`key: |`, `- >-`, `--- |`). Its content is the following
+    /// lines that are blank or indented at least as much as its content indentation: given
+    /// by an indentation indicator (`|2`: `parent + 2`), else by its first non-blank line,
+    /// which must be indented more than `parent` (the key's or dash's column, -1 for `--- |`).
+    BlockHeader {
+        /// Column of the node owning the block scalar.
+        parent: isize,
+        /// The indentation indicator's value, if any.
+        explicit: Option<usize>,
+    },
     /// Something else (a nested collection, an alias, a continuation line…).
     Other(NoScalar),
 }
@@ -134,8 +141,9 @@ pub(crate) fn parse_line(line: &[u8]) -> ParsedLine {
         let rest = skip_ws(line, 3);
         return ParsedLine {
             comment: find_comment(line, rest),
-            content: Content::Document {
-                block_header: matches!(line.get(rest), Some(b'|' | b'>')),
+            content: match line.get(rest) {
+                Some(b'|' | b'>') => block_header(line, rest, -1),
+                _ => Content::Document,
             },
         };
     }
@@ -223,7 +231,7 @@ fn value_at(line: &[u8], after: usize, node_col: usize, keyed: bool) -> ParsedLi
     match line[p] {
         b'|' | b'>' => ParsedLine {
             comment: find_comment(line, p),
-            content: Content::BlockHeader { parent: node_col },
+            content: block_header(line, p, node_col as isize),
         },
         b'[' | b'{' => other(line, p, NoScalar::FlowCollection),
         b'*' => other(line, p, NoScalar::Alias),
@@ -270,6 +278,17 @@ fn value_at(line: &[u8], after: usize, node_col: usize, keyed: bool) -> ParsedLi
     }
 }
 
+/// The header whose `|` or `>` is at `at`, with its indicators (`|-2`, `>+`, `|2-`).
+fn block_header(line: &[u8], at: usize, parent: isize) -> Content {
+    let explicit = line[at + 1..]
+        .iter()
+        .take(2)
+        .take_while(|b| matches!(b, b'-' | b'+' | b'1'..=b'9'))
+        .find(|b| b.is_ascii_digit())
+        .map(|b| usize::from(b - b'0'));
+    Content::BlockHeader { parent, explicit }
+}
+
 /// The comment after a plain scalar: the first `#` after whitespace (quotes inside a plain
 /// scalar are ordinary characters).
 fn find_plain_comment(line: &[u8], from: usize) -> Option<usize> {
@@ -286,7 +305,7 @@ mod tests {
         let comment = parsed.comment.map(|c| &line[c..]).unwrap_or("");
         let shape = match &parsed.content {
             Content::Blank => "blank".to_owned(),
-            Content::Document { block_header } => format!("document block={block_header}"),
+            Content::Document => "document".to_owned(),
             Content::Scalar(s) => format!(
                 "{:?} {:?} @{} node={} keyed={}",
                 s.style,
@@ -295,7 +314,9 @@ mod tests {
                 s.node_col,
                 s.keyed
             ),
-            Content::BlockHeader { parent } => format!("block parent={parent}"),
+            Content::BlockHeader { parent, explicit } => {
+                format!("block parent={parent} explicit={explicit:?}")
+            }
             Content::Other(reason) => format!("other {reason:?}"),
         };
         format!("{shape} | {comment}")
@@ -365,14 +386,16 @@ mod tests {
                 "newTag: 1.0 #{\"$imagescan\":\"a\"}",
                 r#"Plain "1.0" @8 node=0 keyed=true | #{"$imagescan":"a"}"#,
             ),
-            ("key: | # m", "block parent=0 | # m"),
-            ("  key: >-2", "block parent=2 | "),
-            ("- |", "block parent=0 | "),
-            ("- key: |+", "block parent=2 | "),
-            ("--- |", "document block=true | "),
-            ("--- # x", "document block=false | # x"),
-            ("---", "document block=false | "),
-            ("...", "document block=false | "),
+            ("key: | # m", "block parent=0 explicit=None | # m"),
+            ("  key: >-2", "block parent=2 explicit=Some(2) | "),
+            ("  key: |2+ # c", "block parent=2 explicit=Some(2) | # c"),
+            ("- |", "block parent=0 explicit=None | "),
+            ("- key: |+", "block parent=2 explicit=None | "),
+            ("--- |", "block parent=-1 explicit=None | "),
+            ("--- >1", "block parent=-1 explicit=Some(1) | "),
+            ("--- # x", "document | # x"),
+            ("---", "document | "),
+            ("...", "document | "),
             ("----: x", r#"Plain "x" @6 node=0 keyed=true | "#),
             ("key: [a, b] # m", "other FlowCollection | # m"),
             ("key: {a: b} # m", "other FlowCollection | # m"),

@@ -167,6 +167,20 @@ fn line_shapes() {
             format!("s: | # note\n  {m}\nimage: x {m}\n"),
             format!("s: | # note\n  {m}\nimage: nginx:1.27.1 {m}\n"),
         ),
+        // a comment less indented than the block's content ends it
+        (
+            format!("a:\n  s: |\n      deep\n    {m}\n  b: x\n"),
+            format!("a:\n  s: |\n      deep\n    {m}\n  b: nginx:1.27.1\n"),
+        ),
+        // an indentation indicator fixes the content indentation
+        (
+            format!("s: |2\n     first\n   {m}\nimage: x {m}\n"),
+            format!("s: |2\n     first\n   {m}\nimage: nginx:1.27.1 {m}\n"),
+        ),
+        (
+            format!("- |1\n  x\n {m}\n- x {m}\n"),
+            format!("- |1\n  x\n {m}\n- nginx:1.27.1 {m}\n"),
+        ),
         // not a header: `|` in a value or in a comment
         (
             format!("a: x | y\nimage: x {m}\n"),
