@@ -145,3 +145,85 @@ fn golden_cases() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Every leaf of a YAML tree with its path (keys and indexes, as text).
+fn leaves(node: &saphyr::YamlOwned, path: String, out: &mut BTreeMap<String, saphyr::YamlOwned>) {
+    use saphyr::YamlOwned;
+    match node {
+        YamlOwned::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                leaves(item, format!("{path}/{i}"), out);
+            }
+        }
+        YamlOwned::Mapping(map) => {
+            for (key, value) in map {
+                leaves(value, format!("{path}/{key:?}"), out);
+            }
+        }
+        leaf => {
+            out.insert(path, leaf.clone());
+        }
+    }
+}
+
+fn load(path: &Path) -> Option<BTreeMap<String, saphyr::YamlOwned>> {
+    use saphyr::LoadableYamlNode;
+    let text = String::from_utf8(fs::read(path).ok()?).ok()?;
+    let docs = saphyr::YamlOwned::load_from_str(&text).ok()?;
+    let mut out = BTreeMap::new();
+    for (i, doc) in docs.iter().enumerate() {
+        leaves(doc, format!("doc{i}"), &mut out);
+    }
+    Some(out)
+}
+
+/// Independent of the golden files' bytes: where the input is valid YAML (1.2, per saphyr),
+/// the output parses too, and the only leaves that differ are strings holding the new
+/// values — so nothing else moved and every new value reads back as a string.
+#[test]
+fn outputs_change_only_the_marked_scalars() {
+    let mut checked = 0;
+    let mut entries: Vec<PathBuf> = fs::read_dir(root())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for case in entries.iter().filter(|p| p.is_dir()) {
+        let (Some(input), Some(output)) = (file(case, "in"), file(case, "out")) else {
+            continue;
+        };
+        let Some(before) = load(&input) else {
+            continue; // Helm templates and other files that are not YAML before rendering
+        };
+        let after = load(&output)
+            .unwrap_or_else(|| panic!("{}: output is not valid YAML", output.display()));
+        let changes = fs::read_to_string(case.join("changes.txt")).unwrap();
+        let new_values: Vec<String> = changes
+            .lines()
+            .map(|l| serde_json::from_str(l.split(" -> ").nth(1).unwrap()).unwrap())
+            .collect();
+        let keys: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        let mut differing = 0;
+        for key in keys {
+            let (old, new) = (before.get(key), after.get(key));
+            if old == new {
+                continue;
+            }
+            differing += 1;
+            let new_string = new.and_then(|n| n.as_str());
+            assert!(
+                new_string.is_some_and(|s| new_values.iter().any(|v| v == s)),
+                "{}: {key}: {old:?} -> {new:?} is not one of the new values",
+                case.display()
+            );
+        }
+        assert_eq!(
+            differing > 0,
+            !new_values.is_empty(),
+            "{}: changes vs differing leaves",
+            case.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} cases were valid YAML");
+}

@@ -127,7 +127,13 @@ pub(crate) fn find_comment(line: &[u8], from: usize) -> Option<usize> {
 
 /// Splits one line (without its line break).
 pub(crate) fn parse_line(line: &[u8]) -> ParsedLine {
-    let start = skip_ws(line, 0);
+    // A byte order mark opens the first line of some files; it is not part of any token.
+    let bom = if line.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let start = skip_ws(line, bom);
     if start == line.len() || line[start] == b'#' {
         return ParsedLine {
             comment: (start < line.len()).then_some(start),
@@ -412,6 +418,11 @@ mod tests {
             ("", "blank | "),
             ("    ", "blank | "),
             ("{{- if .Values.x }}", "other NotKeyOrEntry | "),
+            (
+                "\u{feff}# {\"$imagescan\": \"a\"}",
+                "blank | # {\"$imagescan\": \"a\"}",
+            ),
+            ("\u{feff}k: v", r#"Plain "v" @6 node=3 keyed=true | "#),
         ];
         for (line, want) in cases {
             assert_eq!(show(line), want, "{line:?}");

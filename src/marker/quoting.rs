@@ -60,6 +60,10 @@ fn resolves_to_non_string(value: &str) -> bool {
     let Some(&first) = value.as_bytes().first() else {
         return true;
     };
+    // Version tags such as `1.5.0` hold two dots; no number or timestamp does.
+    if value.bytes().filter(|&b| b == b'.').nth(1).is_some() {
+        return false;
+    }
     matches!(
         first,
         b'0'..=b'9'
