@@ -8,6 +8,7 @@
 //! This module does no I/O and knows nothing about scans' configuration.
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use memchr::{memchr, memchr_iter, memchr2, memmem, memrchr};
 use serde::Deserialize;
@@ -19,6 +20,9 @@ use super::quoting::{unquote_double, unquote_single};
 
 /// The text every marker contains; lines without it are never looked at.
 pub const NEEDLE: &[u8] = b"$imagescan";
+
+/// The searcher for [`NEEDLE`], built once rather than once per file.
+static FINDER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(NEEDLE));
 
 /// One marker and the scalar it controls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +87,7 @@ fn is_document_marker(line: &[u8]) -> bool {
 /// Finds every marker in `text`, or every problem with them (sorted by line). Markers are
 /// returned in text order; no two control the same scalar.
 pub fn find_markers(text: &[u8]) -> Result<Vec<Marker>, Vec<MarkerError>> {
-    let mut hits = memmem::find_iter(text, NEEDLE);
+    let mut hits = FINDER.find_iter(text);
     let Some(first) = hits.next() else {
         return Ok(Vec::new());
     };
@@ -99,7 +103,7 @@ pub fn find_markers(text: &[u8]) -> Result<Vec<Marker>, Vec<MarkerError>> {
             continue; // `$imagescan` in a key or a value, not in a comment
         };
         let comment = &bytes[hash + 1..];
-        if memmem::find(comment, NEEDLE).is_none() {
+        if FINDER.find(comment).is_none() {
             continue;
         }
         let (name, scan, form) = match parse_marker(comment) {

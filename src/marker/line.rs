@@ -180,17 +180,16 @@ pub(crate) fn parse_line(line: &[u8]) -> ParsedLine {
                 return value_at(line, colon + 1, key_col, true);
             }
         }
+        // `{{` opens a template expression (Helm), which may be a key like any plain text.
+        b'{' if line[i..].starts_with(b"{{") => {
+            if let Some(colon) = plain_key_end(line, i) {
+                return value_at(line, colon + 1, key_col, true);
+            }
+        }
         b'[' | b'{' | b'|' | b'>' | b'*' | b'&' | b'!' => {}
         _ => {
-            let mut j = i;
-            while j < line.len() {
-                match line[j] {
-                    b':' if line.get(j + 1).is_none_or(|&b| is_ws(b)) => {
-                        return value_at(line, j + 1, key_col, true);
-                    }
-                    b'#' if is_ws(line[j - 1]) => break,
-                    _ => j += 1,
-                }
+            if let Some(colon) = plain_key_end(line, i) {
+                return value_at(line, colon + 1, key_col, true);
             }
         }
     }
@@ -198,6 +197,20 @@ pub(crate) fn parse_line(line: &[u8]) -> ParsedLine {
         Some(d) => value_at(line, d + 1, d, false),
         None => other(line, i, NoScalar::NotKeyOrEntry),
     }
+}
+
+/// The offset of the `:` ending a plain key starting at `i`: the first `:` followed by
+/// whitespace or the end of the line, before any comment.
+fn plain_key_end(line: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    while j < line.len() {
+        match line[j] {
+            b':' if line.get(j + 1).is_none_or(|&b| is_ws(b)) => return Some(j),
+            b'#' if j > 0 && is_ws(line[j - 1]) => return None,
+            _ => j += 1,
+        }
+    }
+    None
 }
 
 fn other(line: &[u8], from: usize, reason: NoScalar) -> ParsedLine {
@@ -239,7 +252,7 @@ fn value_at(line: &[u8], after: usize, node_col: usize, keyed: bool) -> ParsedLi
             comment: find_comment(line, p),
             content: block_header(line, p, node_col as isize),
         },
-        b'[' | b'{' => other(line, p, NoScalar::FlowCollection),
+        b'[' | b'{' if !line[p..].starts_with(b"{{") => other(line, p, NoScalar::FlowCollection),
         b'*' => other(line, p, NoScalar::Alias),
         b'"' | b'\'' => {
             let Some(end) = quoted_end(line, p) else {
@@ -272,8 +285,11 @@ fn value_at(line: &[u8], after: usize, node_col: usize, keyed: bool) -> ParsedLi
                 end -= 1;
             }
             let value = &line[p..end];
+            // A template expression (`{{ … }}`) may hold anything; the marker says it is
+            // the value to replace.
+            let template = value.starts_with(b"{{");
             let colon_gap = value.windows(2).any(|w| w[0] == b':' && is_ws(w[1]));
-            if colon_gap || value.ends_with(b":") {
+            if !template && (colon_gap || value.ends_with(b":")) {
                 return ParsedLine {
                     comment,
                     content: Content::Other(NoScalar::InvalidPlain),
@@ -405,7 +421,23 @@ mod tests {
             ("----: x", r#"Plain "x" @6 node=0 keyed=true | "#),
             ("key: [a, b] # m", "other FlowCollection | # m"),
             ("key: {a: b} # m", "other FlowCollection | # m"),
-            ("key: {{ .Values.x }} # m", "other FlowCollection | # m"),
+            (
+                "key: {{ .Values.x }} # m",
+                r#"Plain "{{ .Values.x }}" @5 node=0 keyed=true | # m"#,
+            ),
+            (
+                "image: {{ .Values.repo }}:{{ .Values.tag | default \"a: b\" }} # m",
+                r#"Plain "{{ .Values.repo }}:{{ .Values.tag | default \"a: b\" }}" @7 node=0 keyed=true | # m"#,
+            ),
+            (
+                "{{ .Values.key }}: v # m",
+                r#"Plain "v" @19 node=0 keyed=true | # m"#,
+            ),
+            (
+                "- {{ .Values.x }} # m",
+                r#"Plain "{{ .Values.x }}" @2 node=0 keyed=false | # m"#,
+            ),
+            ("key: {a: {{ x }}} # m", "other FlowCollection | # m"),
             ("key: *ref # m", "other Alias | # m"),
             ("key: \"open # m", "other MultiLineQuoted | "),
             ("key: \"a\"b # m", "other TrailingText | # m"),

@@ -479,3 +479,227 @@ fn many_markers_and_long_lines_stay_linear() {
     assert_eq!(markers[20_000].line, 20_002);
     assert_eq!(markers[20_000].value.len(), 1 << 20);
 }
+
+/// A small deterministic generator (no dependency): xorshift64.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 16) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.next() % items.len()]
+    }
+}
+
+/// Random files assembled from tricky fragments: finding never panics, and when it
+/// succeeds, applying values and finding again reads every new value back at the same
+/// line, and applying the same values a second time changes nothing.
+#[test]
+fn random_files_round_trip() {
+    let indents = ["", "  ", "    ", "- ", "  - ", "- - ", "\t"];
+    let keys = [
+        "image: ",
+        "\"q k\": ",
+        "'s k': ",
+        "k: &a ",
+        "k: !!str ",
+        "newTag:",
+        "k:\t",
+        "",
+    ];
+    let values = [
+        "nginx:1.0",
+        "'x'",
+        "\"x\"",
+        "\"a\\\"b\"",
+        "'it''s'",
+        "",
+        "|",
+        ">-",
+        "[a]",
+        "{a: 1}",
+        "*a",
+        "a: b",
+        "1.10",
+        "a#b",
+        "\"open",
+        "{{ .V }}",
+    ];
+    let comments = [
+        "",
+        " # {\"$imagescan\": \"web\"}",
+        "\t#{\"$imagescan\":\"web:tag\"}",
+        " # {\"$imagescan\": \"web:digest-only\"}",
+        " # {\"$imagescan\": \"web:bogus\"}",
+        " # {\"$imagescan\": web}",
+        " # plain comment",
+        " # $imagescan",
+    ];
+    let extra = [
+        "",
+        "---",
+        "...",
+        "# {\"$imagescan\": \"web\"}",
+        "  # {\"$imagescan\": \"web:name\"}",
+        "",
+        "  text",
+    ];
+    let new_values = [
+        "nginx:1.27.1",
+        "1.10",
+        "it's",
+        "a \"b\" \\ c",
+        "a: b",
+        "- x",
+        "x #y",
+        "yes",
+        "~",
+        "",
+        "sha256:abc",
+        " lead",
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut checked = 0;
+    for round in 0..20_000 {
+        let mut text = String::new();
+        for _ in 0..(1 + rng.next() % 8) {
+            if rng.next().is_multiple_of(4) {
+                text.push_str(rng.pick(&extra));
+            } else {
+                text.push_str(rng.pick(&indents));
+                text.push_str(rng.pick(&keys));
+                text.push_str(rng.pick(&values));
+                text.push_str(rng.pick(&comments));
+            }
+            text.push_str(if round % 3 == 0 { "\r\n" } else { "\n" });
+        }
+        if round % 5 == 0 {
+            text.pop();
+        }
+        let Ok(markers) = find_markers(text.as_bytes()) else {
+            continue;
+        };
+        let chosen: Vec<&str> = markers.iter().map(|_| rng.pick(&new_values)).collect();
+        let edits: Vec<Edit<'_>> = markers
+            .iter()
+            .zip(&chosen)
+            .map(|(marker, v)| Edit {
+                marker,
+                new_value: v,
+            })
+            .collect();
+        let mut out = Vec::new();
+        apply(text.as_bytes(), &edits, &mut out).unwrap();
+        let again = find_markers(&out)
+            .unwrap_or_else(|e| panic!("{text:?} -> {:?}: {e:?}", String::from_utf8_lossy(&out)));
+        let read_back: Vec<(usize, &str)> =
+            again.iter().map(|m| (m.line, m.value.as_str())).collect();
+        let written: Vec<(usize, &str)> = markers
+            .iter()
+            .zip(&chosen)
+            // An empty new value over an empty scalar writes nothing, as it should.
+            .map(|(m, v)| {
+                (
+                    m.line,
+                    if v.is_empty() && m.value.is_empty() {
+                        ""
+                    } else {
+                        v
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(
+            read_back,
+            written,
+            "{text:?} -> {:?}",
+            String::from_utf8_lossy(&out)
+        );
+        // Outside the values, every byte is the same (an inserted value brings one space).
+        let (mut at_in, mut at_out) = (0, 0);
+        for ((before, after), v) in markers.iter().zip(&again).zip(&chosen) {
+            let mut kept = text.as_bytes()[at_in..before.span.start].to_vec();
+            if before.style == ScalarStyle::Empty && !v.is_empty() {
+                kept.push(b' ');
+            }
+            assert_eq!(kept, &out[at_out..after.span.start], "{text:?}");
+            (at_in, at_out) = (before.span.end, after.span.end);
+        }
+        assert_eq!(&text.as_bytes()[at_in..], &out[at_out..], "{text:?}");
+        let edits: Vec<Edit<'_>> = again
+            .iter()
+            .zip(&chosen)
+            .map(|(marker, v)| Edit {
+                marker,
+                new_value: v,
+            })
+            .collect();
+        let mut twice = Vec::new();
+        assert!(apply(&out, &edits, &mut twice).unwrap().is_empty());
+        assert_eq!(twice, out);
+        checked += usize::from(!markers.is_empty());
+    }
+    assert!(checked > 1000, "only {checked} files had markers");
+}
+
+/// Arbitrary bytes built from YAML's special characters never make the finder panic, and
+/// whatever it finds can be applied and found again.
+#[test]
+fn arbitrary_bytes_never_panic() {
+    let pieces: [&[u8]; 24] = [
+        b"$imagescan",
+        b"{\"$imagescan\": \"web\"}",
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"#",
+        b" ",
+        b"\t",
+        b"\"",
+        b"'",
+        b":",
+        b"- ",
+        b"|",
+        b">2",
+        b"---",
+        b"\\",
+        b"{",
+        b"}",
+        b"&a",
+        b"!t",
+        b"x",
+        "é".as_bytes(),
+        b"\xff\xfe",
+        b"\xEF\xBB\xBF",
+    ];
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for _ in 0..20_000 {
+        let mut text = Vec::new();
+        for _ in 0..rng.next() % 40 {
+            text.extend_from_slice(pieces[rng.next() % pieces.len()]);
+        }
+        if let Ok(markers) = find_markers(&text) {
+            let edits: Vec<Edit<'_>> = markers
+                .iter()
+                .map(|marker| Edit {
+                    marker,
+                    new_value: "a'\"b",
+                })
+                .collect();
+            let mut out = Vec::new();
+            apply(&text, &edits, &mut out).unwrap();
+            let again = find_markers(&out).unwrap();
+            assert_eq!(
+                again.len(),
+                markers.len(),
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
+}
