@@ -2,10 +2,12 @@
 //!
 //! The finder reports every problem of a file at once, so that one `check` run shows all of
 //! them. The file's path is the caller's: [`MarkerError::to_diagnostic`] attaches it.
-//! Undefined scans are the caller's too (it holds the configuration).
+//! Undefined scans are found by the caller too (it holds the configuration), with
+//! [`MarkerError::undefined_scan`].
 
 use std::path::PathBuf;
 
+use super::find::Marker;
 use crate::diagnostic::Diagnostic;
 
 /// One marker problem at one line.
@@ -47,6 +49,16 @@ pub enum MarkerErrorKind {
         marker: String,
         /// Why the line holds no scalar the marker could control.
         reason: NoScalar,
+    },
+    /// The marker names a scan that no configuration for the file defines. The finder never
+    /// reports it (it does not know the scans); callers build it with
+    /// [`MarkerError::undefined_scan`] so that every marker problem has one shape.
+    #[error(
+        "marker names scan {scan:?}, which no imagescan.yaml or fleet.yaml for this file defines"
+    )]
+    UndefinedScan {
+        /// The scan name as written.
+        scan: String,
     },
     /// Two markers control the same scalar (a head comment and a line comment).
     #[error("a second marker controls the value of line {target}; keep only one")]
@@ -99,6 +111,17 @@ impl MarkerError {
             MarkerErrorKind::UnknownForm { .. } => "unknown-form",
             MarkerErrorKind::NoScalar { .. } => "marker-without-scalar",
             MarkerErrorKind::Duplicate { .. } => "duplicate-marker",
+            MarkerErrorKind::UndefinedScan { .. } => "undefined-scan",
+        }
+    }
+
+    /// The error for a marker whose scan is not defined, at the marker comment's line.
+    pub fn undefined_scan(marker: &Marker) -> Self {
+        Self {
+            line: marker.comment_line,
+            kind: MarkerErrorKind::UndefinedScan {
+                scan: marker.scan.clone(),
+            },
         }
     }
 

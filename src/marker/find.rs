@@ -184,7 +184,9 @@ fn candidate_lines(text: &[u8], hits: impl Iterator<Item = usize>) -> Vec<LineRe
 ///
 /// The forward pass starts at the `---` line opening the document that holds the first
 /// candidate (or at the start of the text): no block scalar opened before it reaches past
-/// it. It ends at the last candidate.
+/// it. Outside block scalars it jumps from one line holding `|` or `>` to the next (a
+/// `memchr2` pass); inside one it walks the lines to find where it ends. It stops at the
+/// last candidate.
 fn outside_block_scalars(text: &[u8], candidates: &[LineRef]) -> Vec<LineRef> {
     let mut pos = document_start(text, candidates[0].start);
     let last = candidates[candidates.len() - 1].next;
@@ -192,6 +194,17 @@ fn outside_block_scalars(text: &[u8], candidates: &[LineRef]) -> Vec<LineRef> {
     let mut next_candidate = candidates.iter().peekable();
     let mut block: Option<Block> = None;
     while pos < last {
+        if block.is_none() {
+            // Outside block scalars only headers and candidates matter: jump to the nearer
+            // of the next candidate's line and the next line holding `|` or `>`.
+            let Some(candidate) = next_candidate.peek() else {
+                break;
+            };
+            pos = match memchr2(b'|', b'>', &text[pos..candidate.start]) {
+                Some(hit) => memrchr(b'\n', &text[pos..pos + hit]).map_or(pos, |i| pos + i + 1),
+                None => candidate.start,
+            };
+        }
         let line = line_at(text, pos, 0);
         let bytes = &text[line.start..line.end];
         let in_block = match &mut block {
@@ -219,7 +232,7 @@ fn outside_block_scalars(text: &[u8], candidates: &[LineRef]) -> Vec<LineRef> {
             kept.push(*candidate);
         }
         if !in_block
-            && (memchr2(b'|', b'>', bytes).is_some() || bytes.starts_with(b"---"))
+            && memchr2(b'|', b'>', bytes).is_some()
             && let Content::BlockHeader { parent, explicit } = parse_line(bytes).content
         {
             block = Some(Block {

@@ -435,6 +435,19 @@ fn unchanged_values_are_no_change_and_keep_bytes() {
 }
 
 #[test]
+fn undefined_scans_become_diagnostics() {
+    let text = b"a: 1\n# {\"$imagescan\": \"nope:tag\"}\ntag: x\n";
+    let markers = find_markers(text).unwrap();
+    let error = MarkerError::undefined_scan(&markers[0]);
+    let diagnostic = error.to_diagnostic("charts/app/values.yaml");
+    assert_eq!(
+        diagnostic.to_string(),
+        "charts/app/values.yaml:2: marker names scan \"nope\", which no imagescan.yaml or fleet.yaml \
+         for this file defines [undefined-scan]"
+    );
+}
+
+#[test]
 fn overlapping_edits_are_refused() {
     let text = b"image: x # {\"$imagescan\": \"web\"}\n";
     let markers = find_markers(text).unwrap();
