@@ -71,8 +71,8 @@ pub enum MarkerErrorKind {
 /// Why a marker's line holds no scalar it could control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum NoScalar {
-    /// `key: # m` with a nested mapping or sequence indented below.
-    #[error("the key's value is the nested mapping or sequence below it")]
+    /// `key: # m` with a nested mapping or sequence (or a value) indented below.
+    #[error("the key's value is on the lines below it (a nested mapping or sequence)")]
     NestedBelow,
     /// `key: | # m`: the value is a block scalar.
     #[error("the value is a block scalar (| or >)")]
