@@ -1,11 +1,12 @@
 //! Locating markers in a file's bytes: which scalars are controlled by which scan and form.
 //!
 //! Cost model: a file without `$imagescan` costs one `memmem` pass and no allocation. With
-//! candidates, only their lines are parsed, plus one forward pass over the lines from the
-//! nearest column-0 line above the first candidate to the last candidate, to tell block
-//! scalar content (never a marker) from comments. Every step moves forward through the
-//! text, so the work is linear in its size whatever the number of markers. No recursion.
-//! This module does no I/O and knows nothing about scans' configuration.
+//! candidates, only their lines are parsed, plus one forward pass from the `---` opening
+//! the first candidate's document to the last candidate, to tell block scalar content
+//! (never a marker) from comments; it jumps between lines holding `|` or `>` and walks
+//! lines only inside block scalars. Every step moves forward through the text, so the work
+//! is linear in its size whatever the number of markers. No recursion. This module does no
+//! I/O and knows nothing about scans' configuration.
 
 use std::ops::Range;
 use std::sync::LazyLock;
