@@ -1,0 +1,369 @@
+//! Locating markers in a file's bytes: which scalars are controlled by which scan and form.
+//!
+//! Cost model: a file without `$imagescan` costs one `memmem` pass and no allocation. With
+//! candidates, only their lines are parsed, plus one forward pass from the `---` opening
+//! the first candidate's document to the last candidate, to tell block scalar content
+//! (never a marker) from comments; it jumps between lines holding `|` or `>` and walks
+//! lines only inside block scalars. Every step moves forward through the text, so the work
+//! is linear in its size whatever the number of markers. No recursion. This module does no
+//! I/O and knows nothing about scans' configuration.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use memchr::{memchr, memchr_iter, memchr2, memmem, memrchr};
+use serde::Deserialize;
+
+use super::error::{MarkerError, MarkerErrorKind, NoScalar};
+use super::form::{Form, split_marker_name};
+use super::line::{Content, ScalarSpan, ScalarStyle, parse_line};
+use super::quoting::{unquote_double, unquote_single};
+
+/// The text every marker contains; lines without it are never looked at.
+pub const NEEDLE: &[u8] = b"$imagescan";
+
+/// The searcher for [`NEEDLE`], built once rather than once per file.
+static FINDER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(NEEDLE));
+
+/// One marker and the scalar it controls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    /// 1-based line of the controlled scalar.
+    pub line: usize,
+    /// 1-based line of the marker comment: `line` for a line comment, `line - 1` for a
+    /// head comment.
+    pub comment_line: usize,
+    /// The scan named by the marker (`app` in `app:tag`).
+    pub scan: String,
+    /// The form named by the marker's suffix.
+    pub form: Form,
+    /// Byte range in the text of the scalar as written, quotes included; for an empty
+    /// (null) value, the empty range where the new value is inserted.
+    pub span: Range<usize>,
+    /// How the scalar is written.
+    pub style: ScalarStyle,
+    /// The scalar's current value without quotes or escapes (`""` for an empty value).
+    pub value: String,
+}
+
+/// One line of the text: byte offsets of its content (without `\n` or `\r`) and of the
+/// next line.
+#[derive(Debug, Clone, Copy)]
+struct LineRef {
+    start: usize,
+    end: usize,
+    next: usize,
+    number: usize,
+}
+
+fn line_at(text: &[u8], start: usize, number: usize) -> LineRef {
+    let (mut end, next) = match memchr(b'\n', &text[start..]) {
+        Some(i) => (start + i, start + i + 1),
+        None => (text.len(), text.len()),
+    };
+    if end > start && text[end - 1] == b'\r' {
+        end -= 1;
+    }
+    LineRef {
+        start,
+        end,
+        next,
+        number,
+    }
+}
+
+fn indentation(line: &[u8]) -> usize {
+    line.iter().take_while(|&&b| b == b' ').count()
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|&b| b == b' ' || b == b'\t')
+}
+
+fn is_document_marker(line: &[u8]) -> bool {
+    (line.starts_with(b"---") || line.starts_with(b"..."))
+        && line.get(3).is_none_or(|&b| b == b' ' || b == b'\t')
+}
+
+/// Finds every marker in `text`, or every problem with them (sorted by line). Markers are
+/// returned in text order; no two control the same scalar.
+pub fn find_markers(text: &[u8]) -> Result<Vec<Marker>, Vec<MarkerError>> {
+    let mut hits = FINDER.find_iter(text);
+    let Some(first) = hits.next() else {
+        return Ok(Vec::new());
+    };
+    let candidates = candidate_lines(text, std::iter::once(first).chain(hits));
+    let candidates = outside_block_scalars(text, &candidates);
+
+    let mut markers: Vec<Marker> = Vec::new();
+    let mut errors = Vec::new();
+    for line in candidates {
+        let bytes = &text[line.start..line.end];
+        let parsed = parse_line(bytes);
+        let Some(hash) = parsed.comment else {
+            continue; // `$imagescan` in a key or a value, not in a comment
+        };
+        let comment = &bytes[hash + 1..];
+        if FINDER.find(comment).is_none() {
+            continue;
+        }
+        let (name, scan, form) = match parse_marker(comment) {
+            Ok(parsed) => parsed,
+            Err(kind) => {
+                errors.push(MarkerError {
+                    line: line.number,
+                    kind,
+                });
+                continue;
+            }
+        };
+        let target = match parsed.content {
+            Content::Scalar(span) => Ok((line, span)),
+            Content::Blank => head_comment_target(text, line),
+            Content::BlockHeader { .. } => Err(NoScalar::BlockScalar),
+            Content::Document => Err(NoScalar::Unsupported),
+            Content::Other(reason) => Err(reason),
+        }
+        .and_then(|(target, span)| {
+            if span.style == ScalarStyle::Empty && nested_below(text, target, &span) {
+                Err(NoScalar::NestedBelow)
+            } else {
+                Ok((target, span))
+            }
+        });
+        match target {
+            Ok((target, span)) => markers.push(marker(text, target, span, line.number, scan, form)),
+            Err(reason) => errors.push(MarkerError {
+                line: line.number,
+                kind: MarkerErrorKind::NoScalar {
+                    marker: name,
+                    reason,
+                },
+            }),
+        }
+    }
+    // A head comment and a line comment on the line below it control the same scalar; they
+    // are found one after the other.
+    for pair in markers.windows(2) {
+        if pair[0].span == pair[1].span {
+            errors.push(MarkerError {
+                line: pair[1].comment_line,
+                kind: MarkerErrorKind::Duplicate {
+                    target: pair[1].line,
+                },
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(markers)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}
+
+/// The lines holding the hits, once each, in order. Line numbers are counted forward from
+/// the previous candidate, so the whole text is scanned at most twice.
+fn candidate_lines(text: &[u8], hits: impl Iterator<Item = usize>) -> Vec<LineRef> {
+    let mut lines: Vec<LineRef> = Vec::new();
+    let mut counted_to = 0;
+    let mut number = 1;
+    for hit in hits {
+        if lines.last().is_some_and(|l| hit < l.next) {
+            continue;
+        }
+        let start =
+            memrchr(b'\n', &text[counted_to..hit]).map_or(counted_to, |i| counted_to + i + 1);
+        number += memchr_iter(b'\n', &text[counted_to..start]).count();
+        counted_to = start;
+        lines.push(line_at(text, start, number));
+    }
+    lines
+}
+
+/// The candidates that are not content of a block scalar (`key: |`).
+///
+/// The forward pass starts at the `---` line opening the document that holds the first
+/// candidate (or at the start of the text): no block scalar opened before it reaches past
+/// it. Outside block scalars it jumps from one line holding `|` or `>` to the next (a
+/// `memchr2` pass); inside one it walks the lines to find where it ends. It stops at the
+/// last candidate.
+fn outside_block_scalars(text: &[u8], candidates: &[LineRef]) -> Vec<LineRef> {
+    let mut pos = document_start(text, candidates[0].start);
+    let last = candidates[candidates.len() - 1].next;
+    let mut kept = Vec::with_capacity(candidates.len());
+    let mut next_candidate = candidates.iter().peekable();
+    let mut block: Option<Block> = None;
+    while pos < last {
+        if block.is_none() {
+            // Outside block scalars only headers and candidates matter: jump to the nearer
+            // of the next candidate's line and the next line holding `|` or `>`.
+            let Some(candidate) = next_candidate.peek() else {
+                break;
+            };
+            pos = match memchr2(b'|', b'>', &text[pos..candidate.start]) {
+                Some(hit) => memrchr(b'\n', &text[pos..pos + hit]).map_or(pos, |i| pos + i + 1),
+                None => candidate.start,
+            };
+        }
+        let line = line_at(text, pos, 0);
+        let bytes = &text[line.start..line.end];
+        let in_block = match &mut block {
+            None => false,
+            Some(_) if is_blank(bytes) => true,
+            Some(_) if is_document_marker(bytes) => false,
+            Some(Block {
+                content: Some(m), ..
+            }) => indentation(bytes) >= *m,
+            Some(Block { parent, content }) => {
+                let indent = indentation(bytes);
+                let opens = indent as isize > *parent;
+                if opens {
+                    *content = Some(indent);
+                }
+                opens
+            }
+        };
+        if !in_block {
+            block = None;
+        }
+        if let Some(candidate) = next_candidate.next_if(|c| c.start == pos)
+            && !in_block
+        {
+            kept.push(*candidate);
+        }
+        if !in_block
+            && memchr2(b'|', b'>', bytes).is_some()
+            && let Content::BlockHeader { parent, explicit } = parse_line(bytes).content
+        {
+            block = Some(Block {
+                parent,
+                content: explicit.map(|m| (parent + m as isize).max(0) as usize),
+            });
+        }
+        pos = line.next;
+    }
+    kept
+}
+
+/// An open block scalar: its owner's column and, once known, its content indentation.
+#[derive(Debug)]
+struct Block {
+    parent: isize,
+    content: Option<usize>,
+}
+
+/// The start of the `---` line at or before `before` (a line start), or 0.
+fn document_start(text: &[u8], before: usize) -> usize {
+    let finder = memmem::FinderRev::new(b"\n---");
+    let mut end = before;
+    while let Some(at) = finder.rfind(&text[..end]) {
+        if is_document_marker(&text[at + 1..]) {
+            return at + 1;
+        }
+        end = at;
+    }
+    0
+}
+
+/// The scalar on the line directly below a head comment.
+fn head_comment_target(text: &[u8], comment: LineRef) -> Result<(LineRef, ScalarSpan), NoScalar> {
+    if comment.next >= text.len() {
+        return Err(NoScalar::NoTargetBelow);
+    }
+    let target = line_at(text, comment.next, comment.number + 1);
+    match parse_line(&text[target.start..target.end]).content {
+        Content::Scalar(span) => Ok((target, span)),
+        Content::BlockHeader { .. } => Err(NoScalar::BlockScalar),
+        Content::Other(reason) if reason != NoScalar::NotKeyOrEntry => Err(reason),
+        Content::Blank | Content::Document | Content::Other(_) => Err(NoScalar::NoTargetBelow),
+    }
+}
+
+/// Whether the empty value on `line` is really a nested mapping or sequence: the next line
+/// with content is indented more than its key (or, for a key, is a `- ` entry in the key's
+/// own column).
+fn nested_below(text: &[u8], line: LineRef, span: &ScalarSpan) -> bool {
+    let mut pos = line.next;
+    while pos < text.len() {
+        let next = line_at(text, pos, 0);
+        let bytes = &text[next.start..next.end];
+        pos = next.next;
+        let indent = indentation(bytes);
+        let rest = &bytes[indent..];
+        if is_blank(rest) || rest.trim_ascii_start().starts_with(b"#") {
+            continue;
+        }
+        if is_document_marker(bytes) {
+            return false;
+        }
+        let entry = rest[0] == b'-' && rest.get(1).is_none_or(|&b| b == b' ' || b == b'\t');
+        return indent > span.node_col || (span.keyed && indent == span.node_col && entry);
+    }
+    false
+}
+
+fn marker(
+    text: &[u8],
+    line: LineRef,
+    span: ScalarSpan,
+    comment_line: usize,
+    scan: String,
+    form: Form,
+) -> Marker {
+    let range = line.start + span.range.start..line.start + span.range.end;
+    let written = String::from_utf8_lossy(&text[range.clone()]);
+    let inner = || &written[1..written.len() - 1];
+    let value = match span.style {
+        ScalarStyle::Plain => written.to_string(),
+        ScalarStyle::SingleQuoted => unquote_single(inner()).into_owned(),
+        ScalarStyle::DoubleQuoted => unquote_double(inner()).into_owned(),
+        ScalarStyle::Empty => String::new(),
+    };
+    Marker {
+        line: line.number,
+        comment_line,
+        scan,
+        form,
+        span: range,
+        style: span.style,
+        value,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarkerJson {
+    #[serde(rename = "$imagescan")]
+    name: String,
+}
+
+/// Parses a comment's text (after `#`) as a marker: (whole name, scan, form).
+fn parse_marker(comment: &[u8]) -> Result<(String, String, Form), MarkerErrorKind> {
+    let text = String::from_utf8_lossy(comment);
+    let trimmed = text.trim();
+    let malformed = |detail: String| MarkerErrorKind::Malformed {
+        comment: clip(trimmed),
+        detail,
+    };
+    if !trimmed.starts_with('{') {
+        return Err(malformed("the comment is not a JSON object".to_owned()));
+    }
+    let json: MarkerJson = serde_json::from_str(trimmed).map_err(|e| malformed(e.to_string()))?;
+    let (scan, form) = split_marker_name(&json.name).map_err(|e| MarkerErrorKind::UnknownForm {
+        marker: json.name.clone(),
+        suffix: e.suffix,
+    })?;
+    if scan.is_empty() {
+        return Err(malformed("the scan name is empty".to_owned()));
+    }
+    Ok((json.name.clone(), scan.to_owned(), form))
+}
+
+/// At most 80 characters of a comment, for error messages.
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
