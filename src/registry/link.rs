@@ -27,9 +27,7 @@ pub(crate) fn next_link(header: &str) -> Result<Option<&str>, &'static str> {
                 break;
             };
             let param = param.trim_start();
-            let name_end = param
-                .find(['=', ';', ','])
-                .unwrap_or(param.len());
+            let name_end = param.find(['=', ';', ',']).unwrap_or(param.len());
             let name = param[..name_end].trim();
             rest = &param[name_end..];
             let mut value = "";
