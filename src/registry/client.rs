@@ -191,6 +191,20 @@ impl RegistryClient {
         &self.base_url
     }
 
+    /// Whether `url` is on this registry's API origin (scheme, host and port), so that it
+    /// may receive our `Authorization` header.
+    pub(crate) fn is_own_url(&self, url: &str) -> bool {
+        let origin_end = self
+            .base_url
+            .find("://")
+            .and_then(|i| self.base_url[i + 3..].find('/').map(|j| i + 3 + j))
+            .unwrap_or(self.base_url.len());
+        let origin = &self.base_url[..origin_end];
+        url.get(..origin.len())
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(origin))
+            && matches!(url.as_bytes().get(origin.len()), None | Some(b'/' | b'?'))
+    }
+
     /// `BASE/v2/REPOSITORY/SUFFIX`.
     pub(crate) fn api_url(&self, repository: &str, suffix: &str) -> String {
         format!("{}/v2/{repository}/{suffix}", self.base_url)
@@ -206,7 +220,7 @@ impl RegistryClient {
         repository: &str,
     ) -> Result<Exchange, RegistryError> {
         let scope = pull_scope(repository);
-        let same_origin = url.starts_with(&self.base_url);
+        let same_origin = self.is_own_url(url);
         // Authorization only goes to the registry itself, never to a foreign Link target.
         let mut authorization = if same_origin {
             self.known_authorization(&scope)
@@ -511,4 +525,39 @@ impl RegistryClient {
 enum Failure {
     Retry(ureq::Error),
     Fatal(RegistryError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_api_origin_gets_credentials() {
+        let client = |endpoint: Option<&str>| {
+            RegistryClient::with_options(
+                HostSettings {
+                    endpoint: endpoint.map(str::to_owned),
+                    ..HostSettings::new("r.example:5000")
+                },
+                None,
+                ClientOptions::default(),
+            )
+            .unwrap()
+        };
+        let plain = client(None);
+        let mirror = client(Some("http://mirror:8080/prefix/"));
+        assert_eq!(mirror.base_url(), "http://mirror:8080/prefix");
+        for (c, url, own) in [
+            (&plain, "https://r.example:5000/v2/a/tags/list?n=1", true),
+            (&plain, "https://R.EXAMPLE:5000/v2/a", true),
+            (&plain, "https://r.example:50001/v2/a", false),
+            (&plain, "https://r.example:5000.evil/v2/a", false),
+            (&plain, "http://r.example:5000/v2/a", false),
+            (&plain, "https://cdn.example/v2/a", false),
+            (&mirror, "http://mirror:8080/v2/a", true),
+            (&mirror, "http://mirror:8081/v2/a", false),
+        ] {
+            assert_eq!(c.is_own_url(url), own, "{url}");
+        }
+    }
 }
