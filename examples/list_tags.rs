@@ -20,12 +20,7 @@ fn main() -> ExitCode {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--insecure" => insecure = true,
-            "--workers" => {
-                workers = args
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(workers)
-            }
+            "--workers" => workers = args.next().and_then(|n| n.parse().ok()).unwrap_or(workers),
             _ => positional.push(arg),
         }
     }

@@ -293,3 +293,55 @@ fn an_unknown_challenge_is_named() {
         "{error}"
     );
 }
+
+#[test]
+fn a_cached_token_the_registry_refuses_is_replaced() {
+    // The token service numbers its tokens; the registry accepts only the newest one,
+    // as if the first had been revoked before its stated expiry.
+    let issued = Arc::new(AtomicUsize::new(0));
+    let token_server = {
+        let issued = Arc::clone(&issued);
+        FaultServer::start(move |_| {
+            let n = issued.fetch_add(1, Ordering::SeqCst) + 1;
+            Reply::json(200, format!(r#"{{"token":"tok-{n}","expires_in":300}}"#))
+        })
+    };
+    let realm = format!("{}/token", token_server.url());
+    let newest = Arc::clone(&issued);
+    let registry = FaultServer::start(move |request| {
+        let expected = format!("Bearer tok-{}", newest.load(Ordering::SeqCst));
+        if request.header("Authorization") == Some(expected.as_str()) {
+            Reply::json(200, TAGS)
+        } else {
+            Reply::json(401, "{}")
+                .with_header("WWW-Authenticate", &format!(r#"Bearer realm="{realm}""#))
+        }
+    });
+    let client = client(&registry.host(), None);
+    assert_eq!(
+        client.list_tags(&app(&registry.host())).unwrap(),
+        ["1.0", "1.1"]
+    );
+    assert_eq!(
+        client.list_tags(&app(&registry.host())).unwrap(),
+        ["1.0", "1.1"]
+    );
+    assert_eq!(
+        issued.load(Ordering::SeqCst),
+        1,
+        "the valid token is reused"
+    );
+    issued.fetch_add(1, Ordering::SeqCst); // revoke tok-1: the registry now wants tok-2
+    assert_eq!(
+        client.list_tags(&app(&registry.host())).unwrap(),
+        ["1.0", "1.1"]
+    );
+    assert_eq!(token_server.requests().len(), 2);
+    // Anonymous token requests carry no Authorization at all.
+    assert!(
+        token_server
+            .requests()
+            .iter()
+            .all(|r| r.header("Authorization").is_none())
+    );
+}
