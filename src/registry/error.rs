@@ -1,14 +1,207 @@
-//! Errors of the registry client.
+//! Errors of the registry client: every variant names the registry host (the one the
+//! user configured, not the mirror endpoint) and, where there is one, the repository.
 //!
-//! STUB: the registry work fills this in.
+//! No variant carries a credential, a token or an `Authorization` header: the values
+//! kept here are host names, repository paths, URLs the registry sent us (which never
+//! hold our secrets) and HTTP statuses.
+
+use std::path::PathBuf;
 
 /// A failure talking to a registry.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    /// Placeholder variant until the client lands.
-    #[error("registry {host} is not reachable")]
+    /// The registry could not be reached (DNS, refused connection, reset, TLS) after
+    /// every retry.
+    #[error("registry {host} is not reachable ({attempts} attempts): {source}")]
     Unreachable {
-        /// The API host.
+        /// The registry host.
         host: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// The last transport error.
+        #[source]
+        source: Box<ureq::Error>,
+    },
+    /// A request did not complete within its timeout.
+    #[error("registry {host} did not answer in time for {repository} ({timeout_ms} ms timeout)")]
+    Timeout {
+        /// The registry host.
+        host: String,
+        /// The repository being read.
+        repository: String,
+        /// The per-request timeout that elapsed, in milliseconds.
+        timeout_ms: u128,
+    },
+    /// The server's certificate was refused (unknown CA, wrong name, expired).
+    #[error(
+        "TLS verification failed for registry {host}: {source} \
+         (set registries[].caFile or SSL_CERT_FILE to trust a private CA)"
+    )]
+    Tls {
+        /// The registry host.
+        host: String,
+        /// The TLS error.
+        #[source]
+        source: Box<ureq::Error>,
+    },
+    /// The registry refused our credentials or anonymous access (401/403).
+    #[error(
+        "registry {host} refused access to {repository} (HTTP {status}){}",
+        if *.anonymous { ": no credentials were configured for this host" } else { ": check the credentials" }
+    )]
+    Unauthorized {
+        /// The registry host.
+        host: String,
+        /// The repository being read.
+        repository: String,
+        /// 401 or 403.
+        status: u16,
+        /// Whether the request was made without credentials.
+        anonymous: bool,
+    },
+    /// The token service named by the registry's Bearer challenge failed.
+    #[error("token service {realm} of registry {host} failed for {repository}: {reason}")]
+    Token {
+        /// The registry host.
+        host: String,
+        /// The repository the token was for.
+        repository: String,
+        /// The token service URL (from the challenge).
+        realm: String,
+        /// What went wrong (status, missing token field).
+        reason: String,
+    },
+    /// A `WWW-Authenticate` challenge we cannot answer.
+    #[error("registry {host} sent an unsupported authentication challenge: {challenge:?}")]
+    UnsupportedChallenge {
+        /// The registry host.
+        host: String,
+        /// The challenge header value (never holds a credential).
+        challenge: String,
+    },
+    /// The repository or tag does not exist (404).
+    #[error("registry {host} has no {repository}{}", tag.as_ref().map(|t| format!(":{t}")).unwrap_or_default())]
+    NotFound {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// The tag, when a manifest was asked for.
+        tag: Option<String>,
+    },
+    /// The registry kept answering 429 Too Many Requests.
+    #[error("registry {host} rate-limited {repository} ({attempts} attempts, HTTP 429)")]
+    RateLimited {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// Any other unexpected HTTP status (5xx after retries, 400, 405…).
+    #[error("registry {host} answered HTTP {status} for {repository} ({attempts} attempts)")]
+    Status {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// The HTTP status.
+        status: u16,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// A response body could not be read (connection cut, over the size limit).
+    #[error("reading the response of registry {host} for {repository} failed: {source}")]
+    Body {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// The underlying error.
+        #[source]
+        source: Box<ureq::Error>,
+    },
+    /// A JSON body (tag list, index, token) did not parse — e.g. truncated.
+    #[error("registry {host} sent an invalid {what} for {repository}: {source}")]
+    InvalidJson {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// What was being parsed (`tag list`, `image index`, `token response`).
+        what: &'static str,
+        /// The parse error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A `Link` header that is not `<URL>; rel="next"` or points back to a page already
+    /// read.
+    #[error("registry {host} sent an unusable Link header for {repository}: {reason}: {link:?}")]
+    InvalidLink {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// The header value.
+        link: String,
+        /// Why it is unusable.
+        reason: &'static str,
+    },
+    /// A digest that is not `algorithm:hex`.
+    #[error("registry {host} sent an invalid digest {digest:?} for {repository}:{tag}")]
+    InvalidDigest {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// The tag.
+        tag: String,
+        /// The value received.
+        digest: String,
+    },
+    /// The image index has no manifest for the requested platform.
+    #[error(
+        "{host}/{repository}:{tag} has no manifest for platform {platform} (available: {})",
+        if available.is_empty() { "none".to_owned() } else { available.join(", ") }
+    )]
+    PlatformNotFound {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// The tag.
+        tag: String,
+        /// The platform asked for.
+        platform: String,
+        /// The platforms the index lists.
+        available: Box<[String]>,
+    },
+    /// A configured endpoint is not an `http://` or `https://` URL.
+    #[error("endpoint {endpoint:?} of registry {host} is not an http:// or https:// URL")]
+    InvalidEndpoint {
+        /// The registry host.
+        host: String,
+        /// The endpoint as configured.
+        endpoint: String,
+    },
+    /// A CA file (`caFile` or `SSL_CERT_FILE`) could not be read.
+    #[error("cannot read CA certificates {} for registry {host}: {source}", path.display())]
+    CaFile {
+        /// The registry host.
+        host: String,
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A CA file holds no PEM certificate, or a malformed one.
+    #[error("{} holds no valid PEM certificate (trusted CAs for registry {host})", path.display())]
+    InvalidCaFile {
+        /// The registry host.
+        host: String,
+        /// The file.
+        path: PathBuf,
     },
 }

@@ -1,5 +1,27 @@
 //! The registry client (SPEC §5): the only HTTP code in imagescan.
+//!
+//! One [`RegistryClient`] per registry host, built from plain [`HostSettings`] and an
+//! optional [`Credential`]; it implements [`crate::source::TagSource`]. Inside: the
+//! request loop with timeouts and retries ([`client`], [`retry`]), authentication
+//! ([`auth`]), TLS roots ([`tls`]), paginated tag lists ([`tags`], [`link`]) and
+//! digests ([`manifest`]). [`run_bounded`] runs many scans with a bounded number of
+//! threads. Nothing here prints, caches on disk or reads credentials files.
 
+mod auth;
+mod client;
+mod concurrency;
+mod credential;
 mod error;
+mod link;
+mod manifest;
+mod retry;
+mod source;
+mod tags;
+mod tls;
 
+pub use client::{ClientOptions, HostSettings, RegistryClient};
+pub use concurrency::run_bounded;
+pub use credential::Credential;
 pub use error::RegistryError;
+pub use manifest::MANIFEST_MEDIA_TYPES;
+pub use retry::RetryPolicy;

@@ -1,0 +1,563 @@
+//! The HTTP client of one registry host: where its API is reached (the host, or a
+//! mirror `endpoint`), how (TLS roots, `insecure`), with which credential, and the
+//! request loop every call goes through — timeouts, retries, and answering `401`
+//! challenges (Basic or a Bearer token, reused until it expires).
+//!
+//! Tag listing and digests build on [`RegistryClient::fetch`] in [`super::tags`] and
+//! [`super::manifest`]. Nothing here prints, and no credential or token ever goes into
+//! an error or a `Debug` output.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use ureq::Agent;
+use ureq::http::HeaderMap;
+
+use super::auth::{Challenge, TokenCache, TokenResponse, parse_challenges, pull_scope, token_url};
+use super::credential::Credential;
+use super::error::RegistryError;
+use super::retry::{RetryPolicy, parse_retry_after};
+
+/// How one registry host is reached (SPEC §2 `registries:`), as plain values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostSettings {
+    /// The registry host as images name it (`registry.example.com:5000`,
+    /// `registry-1.docker.io`); credentials and errors are keyed by it.
+    pub host: String,
+    /// Where the API is reached instead (`https://mirror.internal:5000`), if set.
+    pub endpoint: Option<String>,
+    /// Plain HTTP, and no TLS verification should an endpoint say `https://`.
+    pub insecure: bool,
+    /// An extra trusted CA bundle (PEM) for this host.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl HostSettings {
+    /// Settings for `host` with no endpoint, TLS verified, no extra CA.
+    pub fn new(host: impl Into<String>) -> Self {
+        HostSettings {
+            host: host.into(),
+            endpoint: None,
+            insecure: false,
+            ca_file: None,
+        }
+    }
+}
+
+/// Timeouts, retries and limits shared by every request of a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// Time to establish a connection (TCP and TLS).
+    pub connect_timeout: Duration,
+    /// Time for a whole request, response body included.
+    pub request_timeout: Duration,
+    /// Retries on connection errors, 5xx and 429.
+    pub retry: RetryPolicy,
+    /// The CA bundle from `SSL_CERT_FILE`, trusted in place of the built-in roots.
+    pub ssl_cert_file: Option<PathBuf>,
+    /// The largest response body accepted (a tag list page, a manifest, a token).
+    pub max_body_bytes: u64,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            ssl_cert_file: None,
+            max_body_bytes: 64 << 20,
+        }
+    }
+}
+
+impl ClientOptions {
+    /// The defaults, with `SSL_CERT_FILE` read from the environment.
+    pub fn from_env() -> Self {
+        ClientOptions {
+            ssl_cert_file: std::env::var_os("SSL_CERT_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            ..ClientOptions::default()
+        }
+    }
+}
+
+/// HTTP method of a registry request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Head,
+}
+
+/// A finished exchange: status, headers and the whole body (empty for HEAD).
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Exchange {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// The client of one registry host. Cheap to share between threads (`&self` methods);
+/// connections are pooled and tokens cached inside.
+pub struct RegistryClient {
+    settings: HostSettings,
+    credential: Option<Credential>,
+    options: ClientOptions,
+    base_url: String,
+    plain: OnceLock<Agent>,
+    tls: OnceLock<Agent>,
+    tokens: TokenCache,
+    /// The Bearer realm and service this host challenged with, once seen.
+    bearer: Mutex<Option<(String, Option<String>)>>,
+    /// Whether the host asked for Basic: later requests send it up front.
+    basic: AtomicBool,
+}
+
+impl std::fmt::Debug for RegistryClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryClient")
+            .field("settings", &self.settings)
+            .field("credential", &self.credential)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RegistryClient {
+    /// A client for `settings`, with default options and `SSL_CERT_FILE` from the
+    /// environment. Nothing is read or connected until the first request.
+    pub fn new(
+        settings: HostSettings,
+        credential: Option<Credential>,
+    ) -> Result<Self, RegistryError> {
+        Self::with_options(settings, credential, ClientOptions::from_env())
+    }
+
+    /// A client with explicit options.
+    pub fn with_options(
+        settings: HostSettings,
+        credential: Option<Credential>,
+        options: ClientOptions,
+    ) -> Result<Self, RegistryError> {
+        let base_url = match &settings.endpoint {
+            Some(endpoint) => {
+                let trimmed = endpoint.trim().trim_end_matches('/');
+                let valid = ["http://", "https://"].iter().any(|scheme| {
+                    trimmed
+                        .get(..scheme.len())
+                        .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+                        && trimmed.len() > scheme.len()
+                });
+                if !valid {
+                    return Err(RegistryError::InvalidEndpoint {
+                        host: settings.host.clone(),
+                        endpoint: endpoint.clone(),
+                    });
+                }
+                trimmed.to_owned()
+            }
+            None if settings.insecure => format!("http://{}", settings.host),
+            None => format!("https://{}", settings.host),
+        };
+        Ok(RegistryClient {
+            settings,
+            credential,
+            options,
+            base_url,
+            plain: OnceLock::new(),
+            tls: OnceLock::new(),
+            tokens: TokenCache::default(),
+            bearer: Mutex::new(None),
+            basic: AtomicBool::new(false),
+        })
+    }
+
+    /// The registry host this client is for.
+    pub fn host(&self) -> &str {
+        &self.settings.host
+    }
+
+    /// Where the API is reached: `https://HOST`, `http://HOST` (insecure) or the endpoint.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Whether `url` is on this registry's API origin (scheme, host and port), so that it
+    /// may receive our `Authorization` header.
+    pub(crate) fn is_own_url(&self, url: &str) -> bool {
+        let origin_end = self
+            .base_url
+            .find("://")
+            .and_then(|i| self.base_url[i + 3..].find('/').map(|j| i + 3 + j))
+            .unwrap_or(self.base_url.len());
+        let origin = &self.base_url[..origin_end];
+        url.get(..origin.len())
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(origin))
+            && matches!(url.as_bytes().get(origin.len()), None | Some(b'/' | b'?'))
+    }
+
+    /// `BASE/v2/REPOSITORY/SUFFIX`.
+    pub(crate) fn api_url(&self, repository: &str, suffix: &str) -> String {
+        format!("{}/v2/{repository}/{suffix}", self.base_url)
+    }
+
+    /// One authenticated request: answers a `401` challenge once, then returns whatever
+    /// status came back except `401`/`403`, which become [`RegistryError::Unauthorized`].
+    pub(crate) fn fetch(
+        &self,
+        method: Method,
+        url: &str,
+        accept: &str,
+        repository: &str,
+    ) -> Result<Exchange, RegistryError> {
+        let scope = pull_scope(repository);
+        let same_origin = self.is_own_url(url);
+        // Authorization only goes to the registry itself, never to a foreign Link target.
+        let mut authorization = if same_origin {
+            self.known_authorization(&scope)
+        } else {
+            None
+        };
+        let mut challenged = false;
+        loop {
+            let exchange = self.send(method, url, accept, authorization.as_deref(), repository)?;
+            match exchange.status {
+                401 if !challenged && same_origin => {
+                    challenged = true;
+                    let challenges: Vec<Challenge> = exchange
+                        .headers
+                        .get_all("www-authenticate")
+                        .iter()
+                        .filter_map(|v| v.to_str().ok())
+                        .flat_map(parse_challenges)
+                        .collect();
+                    authorization = Some(self.answer(&challenges, &scope, repository)?);
+                }
+                401 | 403 => {
+                    return Err(RegistryError::Unauthorized {
+                        host: self.settings.host.clone(),
+                        repository: repository.to_owned(),
+                        status: exchange.status,
+                        anonymous: self.credential.is_none(),
+                    });
+                }
+                _ => return Ok(exchange),
+            }
+        }
+    }
+
+    /// The `Authorization` value to send before being challenged: a cached token, or
+    /// Basic once the host asked for it.
+    fn known_authorization(&self, scope: &str) -> Option<String> {
+        if let Some((realm, service)) = self.bearer.lock().ok()?.as_ref()
+            && let Some(token) = self.tokens.get(realm, service.as_deref(), scope)
+        {
+            return Some(format!("Bearer {token}"));
+        }
+        if self.basic.load(Ordering::Relaxed) {
+            return self.credential.as_ref().map(Credential::basic_header);
+        }
+        None
+    }
+
+    /// The `Authorization` value answering `challenges`.
+    fn answer(
+        &self,
+        challenges: &[Challenge],
+        scope: &str,
+        repository: &str,
+    ) -> Result<String, RegistryError> {
+        let unauthorized = || RegistryError::Unauthorized {
+            host: self.settings.host.clone(),
+            repository: repository.to_owned(),
+            status: 401,
+            anonymous: self.credential.is_none(),
+        };
+        let bearer = challenges.iter().find_map(|c| match c {
+            Challenge::Bearer { realm, service } => Some((realm, service)),
+            _ => None,
+        });
+        if let Some((realm, service)) = bearer {
+            if let Ok(mut known) = self.bearer.lock() {
+                *known = Some((realm.clone(), service.clone()));
+            }
+            let token = self.fetch_token(realm, service.as_deref(), scope, repository)?;
+            return Ok(format!("Bearer {token}"));
+        }
+        if challenges.contains(&Challenge::Basic) {
+            self.basic.store(true, Ordering::Relaxed);
+            return self
+                .credential
+                .as_ref()
+                .map(Credential::basic_header)
+                .ok_or_else(unauthorized);
+        }
+        match challenges.first() {
+            Some(Challenge::Other(scheme)) => Err(RegistryError::UnsupportedChallenge {
+                host: self.settings.host.clone(),
+                challenge: scheme.clone(),
+            }),
+            _ => Err(unauthorized()),
+        }
+    }
+
+    /// A fresh token from the token service, sent the credential with Basic (or nothing,
+    /// for an anonymous token), and remembered until it expires.
+    fn fetch_token(
+        &self,
+        realm: &str,
+        service: Option<&str>,
+        scope: &str,
+        repository: &str,
+    ) -> Result<String, RegistryError> {
+        self.tokens.remove(realm, service, scope);
+        let url = token_url(realm, service, scope);
+        let basic = self.credential.as_ref().map(Credential::basic_header);
+        let issued = Instant::now();
+        let exchange = self.send(
+            Method::Get,
+            &url,
+            "application/json",
+            basic.as_deref(),
+            repository,
+        )?;
+        let token_error = |reason: String| RegistryError::Token {
+            host: self.settings.host.clone(),
+            repository: repository.to_owned(),
+            realm: realm.to_owned(),
+            reason,
+        };
+        match exchange.status {
+            200 => {}
+            401 | 403 => {
+                return Err(RegistryError::Unauthorized {
+                    host: self.settings.host.clone(),
+                    repository: repository.to_owned(),
+                    status: exchange.status,
+                    anonymous: self.credential.is_none(),
+                });
+            }
+            status => return Err(token_error(format!("HTTP {status}"))),
+        }
+        let response: TokenResponse = serde_json::from_slice(&exchange.body).map_err(|source| {
+            RegistryError::InvalidJson {
+                host: self.settings.host.clone(),
+                repository: repository.to_owned(),
+                what: "token response",
+                source,
+            }
+        })?;
+        let (token, lifetime) = response
+            .into_token()
+            .ok_or_else(|| token_error("the response holds no token".to_owned()))?;
+        self.tokens
+            .put(realm, service, scope, token.clone(), issued, lifetime);
+        Ok(token)
+    }
+
+    /// Sends one request, retrying connection errors, 5xx and 429 with backoff (and
+    /// `Retry-After`), and reads the whole body within the request timeout.
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        accept: &str,
+        authorization: Option<&str>,
+        repository: &str,
+    ) -> Result<Exchange, RegistryError> {
+        let agent = self.agent_for(url)?;
+        let policy = &self.options.retry;
+        let max_attempts = policy.max_attempts.max(1);
+        let mut failed = 0;
+        loop {
+            let outcome = self.send_once(agent, method, url, accept, authorization);
+            failed += 1;
+            let retry_after = match outcome {
+                Ok(exchange) if exchange.status == 429 || (500..600).contains(&exchange.status) => {
+                    if failed >= max_attempts {
+                        return Err(if exchange.status == 429 {
+                            RegistryError::RateLimited {
+                                host: self.settings.host.clone(),
+                                repository: repository.to_owned(),
+                                attempts: failed,
+                            }
+                        } else {
+                            RegistryError::Status {
+                                host: self.settings.host.clone(),
+                                repository: repository.to_owned(),
+                                status: exchange.status,
+                                attempts: failed,
+                            }
+                        });
+                    }
+                    exchange
+                        .header("retry-after")
+                        .and_then(|v| parse_retry_after(v, SystemTime::now()))
+                }
+                Ok(exchange) => return Ok(exchange),
+                Err(error) => {
+                    let error = self.classify(error, url, repository, failed);
+                    match error {
+                        Failure::Retry(source) if failed >= max_attempts => {
+                            return Err(RegistryError::Unreachable {
+                                host: self.settings.host.clone(),
+                                attempts: failed,
+                                source: Box::new(source),
+                            });
+                        }
+                        Failure::Retry(_) => None,
+                        Failure::Fatal(error) => return Err(error),
+                    }
+                }
+            };
+            std::thread::sleep(policy.delay(failed, retry_after));
+        }
+    }
+
+    fn send_once(
+        &self,
+        agent: &Agent,
+        method: Method,
+        url: &str,
+        accept: &str,
+        authorization: Option<&str>,
+    ) -> Result<Exchange, ureq::Error> {
+        let mut request = match method {
+            Method::Get => agent.get(url),
+            Method::Head => agent.head(url),
+        }
+        .header("Accept", accept);
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
+        let mut response = request.call()?;
+        let status = response.status().as_u16();
+        let body = if method == Method::Head {
+            Vec::new()
+        } else {
+            response
+                .body_mut()
+                .with_config()
+                .limit(self.options.max_body_bytes)
+                .read_to_vec()?
+        };
+        let headers = std::mem::take(response.headers_mut());
+        Ok(Exchange {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Which transport errors are worth another attempt.
+    fn classify(&self, error: ureq::Error, url: &str, repository: &str, attempts: u32) -> Failure {
+        let host = self.settings.host.clone();
+        let https = url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        match error {
+            ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve)
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::Protocol(_) => Failure::Retry(error),
+            // rustls reports certificate problems as InvalidData I/O errors.
+            ureq::Error::Io(ref io) if https && io.kind() == std::io::ErrorKind::InvalidData => {
+                Failure::Fatal(RegistryError::Tls {
+                    host,
+                    source: Box::new(error),
+                })
+            }
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => {
+                Failure::Fatal(RegistryError::Tls {
+                    host,
+                    source: Box::new(error),
+                })
+            }
+            ureq::Error::Io(_) => Failure::Retry(error),
+            ureq::Error::Timeout(_) => Failure::Fatal(RegistryError::Timeout {
+                host,
+                repository: repository.to_owned(),
+                timeout_ms: self.options.request_timeout.as_millis(),
+            }),
+            ureq::Error::BodyExceedsLimit(_) => Failure::Fatal(RegistryError::Body {
+                host,
+                repository: repository.to_owned(),
+                source: Box::new(error),
+            }),
+            _ => Failure::Fatal(RegistryError::Unreachable {
+                host,
+                attempts,
+                source: Box::new(error),
+            }),
+        }
+    }
+
+    /// The agent for `url`'s scheme, built on first use: the TLS one reads CA files,
+    /// so plain-HTTP hosts never do.
+    fn agent_for(&self, url: &str) -> Result<&Agent, RegistryError> {
+        let https = url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        let cell = if https { &self.tls } else { &self.plain };
+        if let Some(agent) = cell.get() {
+            return Ok(agent);
+        }
+        let mut config = Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(self.options.connect_timeout))
+            .timeout_global(Some(self.options.request_timeout))
+            .user_agent(concat!("imagescan/", env!("CARGO_PKG_VERSION")));
+        if https {
+            config = config.tls_config(super::tls::tls_config(&self.settings, &self.options)?);
+        }
+        Ok(cell.get_or_init(|| config.build().new_agent()))
+    }
+}
+
+enum Failure {
+    Retry(ureq::Error),
+    Fatal(RegistryError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_api_origin_gets_credentials() {
+        let client = |endpoint: Option<&str>| {
+            RegistryClient::with_options(
+                HostSettings {
+                    endpoint: endpoint.map(str::to_owned),
+                    ..HostSettings::new("r.example:5000")
+                },
+                None,
+                ClientOptions::default(),
+            )
+            .unwrap()
+        };
+        let plain = client(None);
+        let mirror = client(Some("http://mirror:8080/prefix/"));
+        assert_eq!(mirror.base_url(), "http://mirror:8080/prefix");
+        for (c, url, own) in [
+            (&plain, "https://r.example:5000/v2/a/tags/list?n=1", true),
+            (&plain, "https://R.EXAMPLE:5000/v2/a", true),
+            (&plain, "https://r.example:50001/v2/a", false),
+            (&plain, "https://r.example:5000.evil/v2/a", false),
+            (&plain, "http://r.example:5000/v2/a", false),
+            (&plain, "https://cdn.example/v2/a", false),
+            (&mirror, "http://mirror:8080/v2/a", true),
+            (&mirror, "http://mirror:8081/v2/a", false),
+        ] {
+            assert_eq!(c.is_own_url(url), own, "{url}");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Tag listing (`GET /v2/<name>/tags/list`), following `Link: <…>; rel="next"` verbatim
+//! until the last page. The client never builds `last=`/`n=` itself: cursors are the
+//! registry's business (Quay and ECR use opaque ones).
+
+use std::collections::HashSet;
+
+use super::client::{Method, RegistryClient};
+use super::error::RegistryError;
+use super::link::{next_link, resolve};
+
+/// One page of a tag list. `tags` is `null` on some registries for an empty repository.
+#[derive(serde::Deserialize)]
+struct TagPage {
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+}
+
+impl RegistryClient {
+    /// Every tag of `repository`, across all pages, in the order the registry sent them.
+    pub fn list_tags_of(&self, repository: &str) -> Result<Vec<String>, RegistryError> {
+        let mut url = self.api_url(repository, "tags/list");
+        let mut seen = HashSet::new();
+        let mut tags = Vec::new();
+        loop {
+            let exchange = self.fetch(Method::Get, &url, "application/json", repository)?;
+            match exchange.status {
+                200 => {}
+                404 => {
+                    return Err(RegistryError::NotFound {
+                        host: self.host().to_owned(),
+                        repository: repository.to_owned(),
+                        tag: None,
+                    });
+                }
+                status => {
+                    return Err(RegistryError::Status {
+                        host: self.host().to_owned(),
+                        repository: repository.to_owned(),
+                        status,
+                        attempts: 1,
+                    });
+                }
+            }
+            let page: TagPage = serde_json::from_slice(&exchange.body).map_err(|source| {
+                RegistryError::InvalidJson {
+                    host: self.host().to_owned(),
+                    repository: repository.to_owned(),
+                    what: "tag list",
+                    source,
+                }
+            })?;
+            tags.extend(page.tags.unwrap_or_default());
+            let Some(link) = exchange.header("link") else {
+                break;
+            };
+            let invalid = |reason| RegistryError::InvalidLink {
+                host: self.host().to_owned(),
+                repository: repository.to_owned(),
+                link: link.to_owned(),
+                reason,
+            };
+            let Some(target) = next_link(link).map_err(invalid)? else {
+                break;
+            };
+            let next = resolve(&url, target);
+            seen.insert(std::mem::replace(&mut url, next));
+            if seen.contains(&url) {
+                return Err(invalid("it points back to a page already read"));
+            }
+        }
+        Ok(tags)
+    }
+}

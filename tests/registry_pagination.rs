@@ -1,0 +1,114 @@
+//! Paginated tag lists: thousands of tags from a real registry, served in pages by a
+//! proxy (distribution 2.8 never paginates) with each `Link` form registries use —
+//! the spec's `last=`, opaque cursors (Quay, ECR) and absolute URLs — and a `Link` that
+//! loops back, which must fail instead of spinning.
+
+mod support;
+
+use imagescan::reference::Reference;
+use imagescan::registry::{HostSettings, RegistryClient, RegistryError};
+use imagescan::source::{SourceError, TagSource};
+use support::fault_server::{FaultServer, Reply};
+use support::registry::{Pages, Pusher, Registry, paginating_proxy};
+
+fn client(host: &str) -> RegistryClient {
+    RegistryClient::new(
+        HostSettings {
+            insecure: true,
+            ..HostSettings::new(host)
+        },
+        None,
+    )
+    .unwrap()
+}
+
+fn reference(host: &str, repository: &str) -> Reference {
+    Reference {
+        name: format!("{host}/{repository}"),
+        domain: host.to_owned(),
+        repository: repository.to_owned(),
+        tag: None,
+        digest: None,
+    }
+}
+
+#[test]
+fn follows_every_link_form_over_thousands_of_tags() {
+    let registry = Registry::anonymous();
+    let mut tags: Vec<String> = (0..2500)
+        .map(|i| format!("1.{}.{}", i / 100, i % 100))
+        .collect();
+    Pusher::new(&registry).tags("team/app", &tags);
+    tags.sort();
+
+    for (pages, page_size) in [
+        (Pages::Last, 100),
+        (Pages::Opaque, 333),
+        (Pages::Absolute, 1000),
+    ] {
+        let proxy = paginating_proxy(registry.url(), page_size, pages);
+        let listed = client(&proxy.host())
+            .list_tags(&reference(&proxy.host(), "team/app"))
+            .unwrap();
+        assert_eq!(listed.len(), tags.len(), "{pages:?}");
+        assert_eq!(listed, tags, "{pages:?}: pages arrive in order");
+        assert_eq!(
+            proxy.count("/tags/list"),
+            tags.len().div_ceil(page_size),
+            "{pages:?}: one request per page"
+        );
+        if pages == Pages::Opaque {
+            // The cursor went back verbatim: the client never invented `last=`.
+            assert!(proxy.requests().iter().all(|r| r.query("last").is_none()));
+        }
+    }
+}
+
+#[test]
+fn a_link_back_to_a_read_page_is_an_error() {
+    let server = FaultServer::start(|request| {
+        let next = if request.query("page") == Some("2") {
+            "1"
+        } else {
+            "2"
+        };
+        Reply::json(200, r#"{"name":"a","tags":["x"]}"#).with_header(
+            "Link",
+            &format!("</v2/a/tags/list?page={next}>; rel=\"next\""),
+        )
+    });
+    let error = client(&server.host())
+        .list_tags(&reference(&server.host(), "a"))
+        .unwrap_err();
+    let SourceError::Registry(error) = error else {
+        panic!("{error}")
+    };
+    assert!(
+        matches!(error, RegistryError::InvalidLink { .. }),
+        "{error}"
+    );
+    assert_eq!(server.count("/tags/list"), 3);
+}
+
+#[test]
+fn a_malformed_link_is_an_error_and_null_tags_are_empty() {
+    let server = FaultServer::start(|request| {
+        if request.path() == "/v2/empty/tags/list" {
+            return Reply::json(200, r#"{"name":"empty","tags":null}"#);
+        }
+        Reply::json(200, r#"{"name":"a","tags":["x"]}"#)
+            .with_header("Link", "/v2/a/tags/list?page=2; rel=\"next\"")
+    });
+    let client = client(&server.host());
+    assert!(
+        client
+            .list_tags(&reference(&server.host(), "empty"))
+            .unwrap()
+            .is_empty()
+    );
+    let error = client
+        .list_tags(&reference(&server.host(), "a"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("Link"), "{error}");
+}
