@@ -10,6 +10,6 @@ mod error;
 mod outcome;
 mod runner;
 
-pub use error::ScanError;
+pub use error::{ScanError, ScanErrors, ScanFailure};
 pub use outcome::{Origin, ScanOutcome};
 pub use runner::{ScanJob, ScanOptions, Scanner};

@@ -41,4 +41,6 @@ pub struct ScanOutcome {
     pub digest: Option<String>,
     /// Where the tags came from.
     pub origin: Origin,
+    /// Something the user should know (e.g. stale tags served because a refresh failed).
+    pub warning: Option<String>,
 }

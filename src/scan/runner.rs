@@ -1,14 +1,24 @@
 //! Runs a set of scans concurrently, a bounded number at a time.
+//!
+//! A scan's host is served either by OCI layouts on disk (`registries[].layout`: read
+//! directly, no cache) or by a registry over HTTP, behind the shared disk cache. One
+//! registry client is built per (host, credential) and shared by the scans using it, and
+//! credentials are looked up once per (host, secretRef).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use super::error::ScanFailure;
 use super::{Origin, ScanError, ScanOutcome};
+use crate::cache::{Cache, CacheKey, CacheStatus, DEFAULT_MAX_STALE, Mode};
 use crate::config::{RegistryHost, Scan};
+use crate::credentials::{Credential, CredentialEnv};
+use crate::registry::{self, HostSettings, RegistryClient};
+use crate::source::TagSource;
 use crate::source::layout::LayoutSource;
-use crate::source::{SourceError, TagSource};
 
 /// One scan to run, with what its markers need.
 #[derive(Debug, Clone, Copy)]
@@ -30,31 +40,40 @@ pub struct ScanOptions {
     pub max_stale: Duration,
     /// How many scans run at once.
     pub concurrency: usize,
-    /// The cache directory (`None`: the default location).
+    /// The cache directory (`None`: [`crate::cache::default_dir`]).
     pub cache_dir: Option<PathBuf>,
+    /// Where credentials are looked up.
+    pub credentials: CredentialEnv,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             offline: false,
-            max_stale: Duration::from_secs(24 * 3600),
+            max_stale: DEFAULT_MAX_STALE,
             concurrency: 8,
             cache_dir: None,
+            credentials: CredentialEnv::from_process(),
         }
     }
 }
 
-/// Runs scans.
+/// Runs scans; remembers credentials and registry clients across the scans of one run.
 #[derive(Debug)]
 pub struct Scanner {
     options: ScanOptions,
+    credentials: Mutex<HashMap<(String, Option<String>), Option<Credential>>>,
+    clients: Mutex<HashMap<(String, Option<String>), Arc<RegistryClient>>>,
 }
 
 impl Scanner {
     /// A scanner with these options.
     pub fn new(options: ScanOptions) -> Self {
-        Scanner { options }
+        Scanner {
+            options,
+            credentials: Mutex::default(),
+            clients: Mutex::default(),
+        }
     }
 
     /// Runs every job, `concurrency` at a time; results are in the order of `jobs`.
@@ -64,64 +83,76 @@ impl Scanner {
             return jobs.iter().map(|job| self.run_one(job)).collect();
         }
         let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Result<ScanOutcome, ScanError>>>> =
-            Mutex::new((0..jobs.len()).map(|_| None).collect());
+        let slots: Vec<Mutex<Option<Result<ScanOutcome, ScanError>>>> =
+            jobs.iter().map(|_| Mutex::new(None)).collect();
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| {
                     loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(index) else { break };
                         let result = self.run_one(job);
-                        if let Ok(mut results) = results.lock() {
-                            results[i] = Some(result);
-                        }
+                        *slots[index].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
                     }
                 });
             }
         });
-        results
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        slots
             .into_iter()
-            .map(|r| r.expect("every job ran"))
+            .map(|slot| {
+                slot.into_inner()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .expect("every job ran")
+            })
             .collect()
     }
 
     fn run_one(&self, job: &ScanJob<'_>) -> Result<ScanOutcome, ScanError> {
         let scan = job.scan;
-        let source_error = |source: SourceError| ScanError::Source {
+        let result = match job.registry.and_then(|r| r.layout.as_deref()) {
+            Some(layout) => run_on_source(job, &LayoutSource::new(layout), Origin::Layout),
+            None => self.run_on_registry(job),
+        };
+        result.map_err(|cause| ScanError {
             scan: scan.name.clone(),
             path: scan.defined_at.path.clone(),
             line: scan.defined_at.line,
             image: scan.reference.name.clone(),
-            source,
+            cause,
+        })
+    }
+
+    fn run_on_registry(&self, job: &ScanJob<'_>) -> Result<ScanOutcome, ScanFailure> {
+        let scan = job.scan;
+        let host = scan.reference.api_host();
+        let credential = self.credential(host, scan.secret_ref.as_deref())?;
+        let client = self.client(job, credential.as_ref())?;
+        let cache = match &self.options.cache_dir {
+            Some(dir) => Cache::open(dir)?,
+            None => Cache::open(crate::cache::default_dir()?)?,
         };
-        let Some(layout) = job.registry.and_then(|r| r.layout.as_deref()) else {
-            return Err(source_error(SourceError::from(
-                crate::registry::RegistryError::Unreachable {
-                    host: scan.reference.api_host().to_owned(),
-                },
-            )));
+        let key = CacheKey::new(host, &scan.reference.repository, credential.as_ref());
+        let mode = if self.options.offline {
+            Mode::Offline
+        } else {
+            Mode::Online {
+                max_stale: self.options.max_stale,
+            }
         };
-        let source = LayoutSource::new(layout);
-        let tags = source.list_tags(&scan.reference).map_err(source_error)?;
-        let selection = scan
-            .policy
-            .select(&tags)
-            .map_err(|source| ScanError::NoTag {
-                scan: scan.name.clone(),
-                path: scan.defined_at.path.clone(),
-                line: scan.defined_at.line,
-                image: scan.reference.name.clone(),
-                source,
-            })?;
+        let tags = cache.tags(&key, scan.interval, mode, || {
+            client.list_tags(&scan.reference)
+        })?;
+        let selection = scan.policy.select(&tags.value.tags)?;
         let digest = if job.digest {
-            Some(
-                source
-                    .digest(&scan.reference, selection.tag, scan.platform.as_ref())
-                    .map_err(source_error)?,
-            )
+            let lookup = cache.digest(
+                &key,
+                selection.tag,
+                scan.platform.as_ref(),
+                scan.interval,
+                mode,
+                || client.digest(&scan.reference, selection.tag, scan.platform.as_ref()),
+            )?;
+            Some(lookup.value)
         } else {
             None
         };
@@ -130,7 +161,92 @@ impl Scanner {
             tags_kept: selection.kept,
             tag: selection.tag.to_owned(),
             digest,
-            origin: Origin::Layout,
+            origin: origin(&tags.status),
+            warning: match tags.status {
+                CacheStatus::Stale { reason, age } => Some(format!(
+                    "serving tags cached {} ago: refresh failed: {reason}",
+                    crate::cache::Age(age)
+                )),
+                _ => None,
+            },
         })
     }
+
+    /// The credential for `host`, looked up once per (host, secretRef) per run.
+    fn credential(
+        &self,
+        host: &str,
+        secret_ref: Option<&str>,
+    ) -> Result<Option<Credential>, ScanFailure> {
+        let key = (host.to_owned(), secret_ref.map(str::to_owned));
+        let mut known = self
+            .credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(credential) = known.get(&key) {
+            return Ok(credential.clone());
+        }
+        let credential = crate::credentials::lookup(host, secret_ref, &self.options.credentials)?;
+        known.insert(key, credential.clone());
+        Ok(credential)
+    }
+
+    /// The client for the scan's host and credential, built once and shared.
+    fn client(
+        &self,
+        job: &ScanJob<'_>,
+        credential: Option<&Credential>,
+    ) -> Result<Arc<RegistryClient>, ScanFailure> {
+        let host = job.scan.reference.api_host();
+        let key = (host.to_owned(), credential.map(Credential::identity));
+        let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(client) = clients.get(&key) {
+            return Ok(Arc::clone(client));
+        }
+        let mut settings = HostSettings::new(host);
+        if let Some(entry) = job.registry {
+            settings.endpoint.clone_from(&entry.endpoint);
+            settings.insecure = entry.insecure;
+            settings.ca_file.clone_from(&entry.ca_file);
+        }
+        let credential =
+            credential.map(|c| registry::Credential::new(c.username(), c.secret().expose()));
+        let client = Arc::new(
+            RegistryClient::new(settings, credential).map_err(|e| ScanFailure::Source(e.into()))?,
+        );
+        clients.insert(key, Arc::clone(&client));
+        Ok(client)
+    }
+}
+
+fn origin(status: &CacheStatus) -> Origin {
+    match status {
+        CacheStatus::Fresh { .. } | CacheStatus::Offline { .. } => Origin::Cache,
+        CacheStatus::Refreshed => Origin::Registry,
+        CacheStatus::Stale { .. } => Origin::Stale,
+    }
+}
+
+/// Runs a scan against a source with no cache in front (OCI layouts).
+fn run_on_source(
+    job: &ScanJob<'_>,
+    source: &dyn TagSource,
+    origin: Origin,
+) -> Result<ScanOutcome, ScanFailure> {
+    let scan = job.scan;
+    let tags = source.list_tags(&scan.reference)?;
+    let selection = scan.policy.select(&tags)?;
+    let digest = if job.digest {
+        Some(source.digest(&scan.reference, selection.tag, scan.platform.as_ref())?)
+    } else {
+        None
+    };
+    Ok(ScanOutcome {
+        tags_seen: selection.seen,
+        tags_kept: selection.kept,
+        tag: selection.tag.to_owned(),
+        digest,
+        origin,
+        warning: None,
+    })
 }
