@@ -58,12 +58,16 @@ impl Default for ScanOptions {
     }
 }
 
+/// A registry host and what identifies the credential used with it (a `secretRef`
+/// name, or a credential's identity hash).
+type HostKey = (String, Option<String>);
+
 /// Runs scans; remembers credentials and registry clients across the scans of one run.
 #[derive(Debug)]
 pub struct Scanner {
     options: ScanOptions,
-    credentials: Mutex<HashMap<(String, Option<String>), Option<Credential>>>,
-    clients: Mutex<HashMap<(String, Option<String>), Arc<RegistryClient>>>,
+    credentials: Mutex<HashMap<HostKey, Option<Credential>>>,
+    clients: Mutex<HashMap<HostKey, Arc<RegistryClient>>>,
 }
 
 impl Scanner {
