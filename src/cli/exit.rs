@@ -6,18 +6,26 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// 0: success.
-    Success = 0,
+    Success,
     /// 1: operational failure (registry, git, no tag selected).
-    Failure = 1,
+    Failure,
     /// 2: invalid input (usage, configuration, markers).
-    Invalid = 2,
+    Invalid,
     /// 3: `--check` found values out of date.
-    Changes = 3,
+    Changes,
+    /// The exit code of the command `render -- CMD` ran, passed on when it failed.
+    Command(u8),
 }
 
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
-        ExitCode::from(exit as u8)
+        ExitCode::from(match exit {
+            Exit::Success => 0,
+            Exit::Failure => 1,
+            Exit::Invalid => 2,
+            Exit::Changes => 3,
+            Exit::Command(code) => code,
+        })
     }
 }
 

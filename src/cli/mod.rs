@@ -4,8 +4,13 @@
 
 mod cache;
 mod check;
+mod common;
 mod exit;
+mod render;
+mod resolve;
+mod scan;
 mod select;
+mod workspace;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -25,6 +30,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Render the Kubernetes objects under DIR with markers resolved, or run CMD
+    /// (`-- kubectl kustomize .`) in a resolved copy of DIR.
+    Render(render::RenderArgs),
+    /// Show (--diff), apply (--write) or check (--check, exit 3) what markers would change.
+    Resolve(resolve::ResolveArgs),
+    /// Run the scans defined for DIR and show what each selects.
+    Scan(scan::ScanArgs),
     /// Select a tag from tags given on stdin, one a line (the policy engine, no registry).
     Select(select::SelectArgs),
     /// Validate the configuration with no network; report every problem with file:line.
@@ -63,6 +75,9 @@ where
 
 fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Render(args) => render::run(&args),
+        Command::Resolve(args) => resolve::run(&args),
+        Command::Scan(args) => scan::run(&args),
         Command::Select(args) => select::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Cache(args) => cache::run(&args),

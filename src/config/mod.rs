@@ -218,11 +218,17 @@ impl ConfigSet {
     /// (symlinks included) before comparing, so it should name a file on disk or in an
     /// existing directory.
     pub fn scan_for(&self, file: &Path, name: &str) -> Option<&Scan> {
-        let file = scope::normalise(file);
+        self.scan_for_resolved(&scope::normalise(file), name)
+    }
+
+    /// [`ConfigSet::scan_for`] for a `file` that is already absolute with symlinks
+    /// resolved (e.g. a canonical DIR joined with a path found walking it): no system
+    /// call, for callers that look up many markers.
+    pub fn scan_for_resolved(&self, file: &Path, name: &str) -> Option<&Scan> {
         scope::nearest(
             self.scans
                 .iter()
-                .filter(|s| s.name == name && scope::applies(&s.scope, &file)),
+                .filter(|s| s.name == name && scope::applies(&s.scope, file)),
             |s| &s.scope,
         )
     }

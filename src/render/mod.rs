@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub use copy::{CopySummary, copy_tree};
 pub use documents::{Document, Documents, Format, documents};
 pub use stream::StreamWriter;
-pub use walk::{Excludes, ManifestFile, WalkError, manifest_files};
+pub use walk::{Excludes, ManifestFile, WalkError, manifest_files, marker_files};
 
 /// Largest manifest file read by default (a file larger than this is an error).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;

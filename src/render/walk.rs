@@ -108,6 +108,28 @@ impl Default for Excludes {
 
 /// Lists the manifest files under `dir`, in render order.
 pub fn manifest_files(dir: &Path, excludes: &Excludes) -> Result<Vec<ManifestFile>, WalkError> {
+    list_files(dir, excludes, manifest_kind)
+}
+
+/// Lists every file under `dir` that may hold markers — any name but the configuration
+/// files (markers work in any text file, e.g. Helm templates) — in path order, with the
+/// same `.git`, `--exclude` and symlink rules as [`manifest_files`].
+pub fn marker_files(dir: &Path, excludes: &Excludes) -> Result<Vec<ManifestFile>, WalkError> {
+    list_files(dir, excludes, |relative| {
+        let name = relative.file_name()?.to_str()?;
+        if CONFIG_FILE_NAMES.contains(&name) {
+            return None;
+        }
+        Some(relative.extension().is_some_and(|ext| ext == "json"))
+    })
+}
+
+/// Lists the files under `dir` that `select` takes (`Some(json)`), sorted by path.
+fn list_files(
+    dir: &Path,
+    excludes: &Excludes,
+    select: impl Fn(&Path) -> Option<bool>,
+) -> Result<Vec<ManifestFile>, WalkError> {
     let root = dir.canonicalize().map_err(|source| WalkError::Dir {
         path: dir.to_owned(),
         source,
@@ -126,7 +148,7 @@ pub fn manifest_files(dir: &Path, excludes: &Excludes) -> Result<Vec<ManifestFil
             if relative.file_name() == Some(OsStr::new(".git")) || excludes.is_excluded(&relative) {
                 continue;
             }
-            let json = manifest_kind(&relative);
+            let json = select(&relative);
             if file_type.is_dir() {
                 pending.push(relative);
             } else if file_type.is_file() {

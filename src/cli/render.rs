@@ -1,0 +1,159 @@
+//! `imagescan render [DIR] [-- CMD...]`: the Kubernetes objects under DIR with markers
+//! resolved, as one `---`-separated stream on stdout; or, with CMD, resolve the markers in
+//! a temporary copy of DIR (or DIR itself with `--in-place`) and run CMD there, passing
+//! its stdout through. Nothing reaches stdout unless everything succeeded.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::Context;
+use clap::Args;
+
+use super::common::{ConfigArgs, SourceArgs};
+use super::workspace::{self, Files};
+use super::{Classify, CliError, CliResult, Exit};
+use crate::render::{Excludes, Format, StreamWriter, copy_tree, manifest_files, marker_files};
+
+/// Arguments of `imagescan render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The directory to render.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(flatten)]
+    source: SourceArgs,
+    /// Skip files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// With CMD: resolve the markers in DIR itself instead of a temporary copy.
+    #[arg(long, requires = "command")]
+    in_place: bool,
+    /// A command to run in the resolved directory, e.g. `-- kubectl kustomize .`.
+    #[arg(last = true, value_name = "CMD")]
+    command: Vec<OsString>,
+}
+
+/// Runs `imagescan render`.
+pub fn run(args: &RenderArgs) -> CliResult {
+    let config = workspace::load_config(&args.dir, &args.config.config)?;
+    let excludes = Excludes::new(&args.exclude).or_invalid()?;
+    if args.command.is_empty() {
+        return render_stream(args, &config, &excludes);
+    }
+    if args.in_place {
+        return render_command(args, &config, &excludes, &args.dir);
+    }
+    let copy = tempfile::Builder::new()
+        .prefix("imagescan-render-")
+        .tempdir()
+        .context("cannot create a temporary directory")
+        .or_failure()?;
+    copy_tree(&args.dir, copy.path()).or_invalid()?;
+    render_command(args, &config, &excludes, copy.path())
+}
+
+fn render_stream(
+    args: &RenderArgs,
+    config: &crate::config::ConfigSet,
+    excludes: &Excludes,
+) -> CliResult {
+    let list = manifest_files(&args.dir, excludes).or_invalid()?;
+    let files = Files::read(&args.dir, list)?;
+    let (plan, markers) = files.plan(config, &args.dir, &files.root)?;
+    let outcomes = workspace::run_scans(&plan, &args.source)?;
+
+    let stdout = std::io::stdout().lock();
+    let mut stream = StreamWriter::new(std::io::BufWriter::with_capacity(1 << 20, stdout));
+    let mut scratch = Vec::new();
+    for (i, file) in files.list.iter().enumerate() {
+        let format = if file.json {
+            Format::Json
+        } else {
+            Format::Yaml
+        };
+        let mut bytes = files.bytes(i);
+        if let Some(markers) = &markers[i] {
+            scratch.clear();
+            plan.rewrite(markers, bytes, &outcomes, &mut scratch)
+                .or_failure()?;
+            bytes = &scratch;
+        }
+        stream.write_file(bytes, format).map_err(write_error)?;
+    }
+    stream.finish().map_err(write_error)?;
+    Ok(Exit::Success)
+}
+
+fn render_command(
+    args: &RenderArgs,
+    config: &crate::config::ConfigSet,
+    excludes: &Excludes,
+    workdir: &Path,
+) -> CliResult {
+    let original = args
+        .dir
+        .canonicalize()
+        .with_context(|| format!("cannot open directory {}", args.dir.display()))
+        .or_invalid()?;
+    let list = marker_files(workdir, excludes).or_invalid()?;
+    let files = Files::read(workdir, list)?;
+    let (plan, markers) = files.plan(config, &args.dir, &original)?;
+    let outcomes = workspace::run_scans(&plan, &args.source)?;
+    let mut rewritten = Vec::new();
+    for (i, file) in files.list.iter().enumerate() {
+        let Some(markers) = &markers[i] else { continue };
+        let mut out = Vec::new();
+        let changes = plan
+            .rewrite(markers, files.bytes(i), &outcomes, &mut out)
+            .or_failure()?;
+        if !changes.is_empty() {
+            rewritten.push((workdir.join(&file.relative), out));
+        }
+    }
+    for (path, bytes) in &rewritten {
+        crate::fsutil::write_atomic(path, bytes)
+            .with_context(|| format!("cannot write {}", path.display()))
+            .or_failure()?;
+    }
+
+    let (program, rest) = args.command.split_first().expect("clap requires CMD");
+    let output = Command::new(program)
+        .args(rest)
+        .current_dir(workdir)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {}", program.to_string_lossy()))
+        .or_failure()?;
+    if !output.status.success() {
+        // A signal-killed command has no code; 1 says "operational failure".
+        let code = output
+            .status
+            .code()
+            .and_then(|code| u8::try_from(code).ok())
+            .filter(|&code| code != 0)
+            .unwrap_or(1);
+        return Err(CliError {
+            exit: Exit::Command(code),
+            error: anyhow::anyhow!(
+                "{} failed ({}); its output was not passed on",
+                program.to_string_lossy(),
+                output.status
+            ),
+        });
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(&output.stdout)
+        .and_then(|()| stdout.flush())
+        .map_err(write_error)?;
+    Ok(Exit::Success)
+}
+
+fn write_error(error: std::io::Error) -> CliError {
+    CliError::failure(anyhow::Error::new(error).context("cannot write to stdout"))
+}

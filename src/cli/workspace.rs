@@ -1,0 +1,161 @@
+//! The steps `render`, `resolve`, `check` and `scan` share: load the configuration, list
+//! and read the files, plan their markers, run the scans — each failure mapped to its
+//! exit code (invalid input 2, operational 1) with every problem listed.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+
+use super::common::SourceArgs;
+use super::{Classify, CliError};
+use crate::config::ConfigSet;
+use crate::credentials::CredentialEnv;
+use crate::diagnostic::Diagnostics;
+use crate::render::{DEFAULT_MAX_FILE_BYTES, ManifestFile};
+use crate::resolve::{FileMarkers, Plan};
+use crate::scan::{ScanErrors, ScanOptions, ScanOutcome, Scanner};
+
+/// Loads DIR's configuration; invalid configuration is exit 2 with every diagnostic.
+pub fn load_config(dir: &Path, extra: &[PathBuf]) -> Result<ConfigSet, CliError> {
+    let config = ConfigSet::load(dir, extra).or_invalid()?;
+    let mut err = std::io::stderr().lock();
+    for warning in &config.warnings {
+        let _ = writeln!(err, "imagescan: warning: {warning}");
+    }
+    Ok(config)
+}
+
+/// The files of a directory read into one buffer.
+#[derive(Debug)]
+pub struct Files {
+    /// DIR, absolute with symlinks resolved (scopes are compared against it).
+    pub root: PathBuf,
+    /// The files, in path order.
+    pub list: Vec<ManifestFile>,
+    bytes: Vec<u8>,
+    spans: Vec<Range<usize>>,
+}
+
+impl Files {
+    /// Reads every file of `list` (listed under `dir`) into memory.
+    pub fn read(dir: &Path, list: Vec<ManifestFile>) -> Result<Self, CliError> {
+        let root = dir
+            .canonicalize()
+            .with_context(|| format!("cannot open directory {}", dir.display()))
+            .or_invalid()?;
+        let mut bytes = Vec::new();
+        let mut spans = Vec::with_capacity(list.len());
+        for file in &list {
+            let start = bytes.len();
+            read_into(&file.path, &mut bytes)
+                .with_context(|| format!("cannot read {}", dir.join(&file.relative).display()))
+                .or_failure()?;
+            spans.push(start..bytes.len());
+        }
+        Ok(Files {
+            root,
+            list,
+            bytes,
+            spans,
+        })
+    }
+
+    /// The bytes of file `index`.
+    pub fn bytes(&self, index: usize) -> &[u8] {
+        &self.bytes[self.spans[index].clone()]
+    }
+
+    /// Plans the markers of every file against `config`, whose scopes refer to the files
+    /// as if they were under `scope_root` (DIR itself, or the original of a copy).
+    /// Markers problems are exit 2, all of them listed.
+    pub fn plan<'c>(
+        &self,
+        config: &'c ConfigSet,
+        shown_dir: &Path,
+        scope_root: &Path,
+    ) -> Result<(Plan<'c>, Vec<Option<FileMarkers>>), CliError> {
+        let mut plan = Plan::new(config);
+        let markers = self
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, file)| {
+                plan.add_file(
+                    &shown_dir.join(&file.relative),
+                    &scope_root.join(&file.relative),
+                    self.bytes(i),
+                )
+            })
+            .collect();
+        plan.problems().map_err(invalid_diagnostics)?;
+        Ok((plan, markers))
+    }
+}
+
+fn read_into(path: &Path, bytes: &mut Vec<u8>) -> anyhow::Result<()> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > DEFAULT_MAX_FILE_BYTES {
+        return Err(anyhow!(
+            "file is {len} bytes, more than the {DEFAULT_MAX_FILE_BYTES} bytes read at most"
+        ));
+    }
+    bytes.reserve(usize::try_from(len)?);
+    Read::by_ref(&mut file)
+        .take(DEFAULT_MAX_FILE_BYTES)
+        .read_to_end(bytes)?;
+    Ok(())
+}
+
+/// Diagnostics as an exit-2 error, one problem a line.
+pub fn invalid_diagnostics(diagnostics: Diagnostics) -> CliError {
+    let n = diagnostics.0.len();
+    CliError::invalid(anyhow!(
+        "{n} problem{} found:\n{diagnostics}",
+        if n == 1 { "" } else { "s" }
+    ))
+}
+
+/// Scan options from the command line.
+pub fn scan_options(args: &SourceArgs) -> ScanOptions {
+    ScanOptions {
+        offline: args.offline,
+        max_stale: args.max_stale,
+        concurrency: 8,
+        cache_dir: None,
+        credentials: CredentialEnv::from_process(),
+    }
+}
+
+/// Runs the plan's scans; any failure is exit 1 with every failed scan listed. Warnings
+/// (stale cache served) go to stderr.
+pub fn run_scans(plan: &Plan<'_>, args: &SourceArgs) -> Result<Vec<ScanOutcome>, CliError> {
+    let results = Scanner::new(scan_options(args)).run(&plan.jobs);
+    let mut outcomes = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(error) => errors.push(error),
+        }
+    }
+    if !errors.is_empty() {
+        let invalid = errors.iter().all(crate::scan::ScanError::is_invalid_input);
+        let error = anyhow::Error::new(ScanErrors(errors));
+        return Err(if invalid {
+            CliError::invalid(error)
+        } else {
+            CliError::failure(error)
+        });
+    }
+    let mut err = std::io::stderr().lock();
+    for (job, outcome) in plan.jobs.iter().zip(&outcomes) {
+        if let Some(warning) = &outcome.warning {
+            let _ = writeln!(err, "imagescan: warning: scan {}: {warning}", job.scan.name);
+        }
+    }
+    Ok(outcomes)
+}

@@ -1,0 +1,165 @@
+//! [`Plan`]: the markers of a set of files, the scans they need, and every problem found.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::config::{ConfigSet, Scan};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::marker::{self, Change, Edit, Marker, MarkerError, MissingDigest};
+use crate::scan::{ScanJob, ScanOutcome};
+
+/// One marker and the scan job that gives its value.
+#[derive(Debug, Clone)]
+pub struct PlannedMarker {
+    /// The marker found.
+    pub marker: Marker,
+    /// Index into [`Plan::jobs`]; `None` when the scan is suspended (value left as is).
+    pub job: Option<usize>,
+}
+
+/// The markers of one file.
+#[derive(Debug, Clone)]
+pub struct FileMarkers {
+    /// The file as shown to users.
+    pub path: PathBuf,
+    /// Its markers, in text order.
+    pub markers: Vec<PlannedMarker>,
+}
+
+/// Everything markers need from the scans, collected over many files.
+#[derive(Debug)]
+pub struct Plan<'c> {
+    config: &'c ConfigSet,
+    /// The scans to run, each once, with whether a digest is needed.
+    pub jobs: Vec<ScanJob<'c>>,
+    job_of: HashMap<*const Scan, usize>,
+    problems: Vec<Diagnostic>,
+}
+
+/// A marker's value cannot be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum RewriteError {
+    /// A digest form without a digest (the scan ran without `digest`; a bug if seen).
+    #[error("{path}:{line}: {source}", path = .path.display())]
+    MissingDigest {
+        /// The file.
+        path: PathBuf,
+        /// The line of the value.
+        line: usize,
+        /// Which form.
+        source: MissingDigest,
+    },
+    /// Two markers control one value.
+    #[error("{path}: {source}", path = .path.display())]
+    Overlap {
+        /// The file.
+        path: PathBuf,
+        /// Which line.
+        source: marker::OverlappingEdits,
+    },
+}
+
+impl<'c> Plan<'c> {
+    /// An empty plan over `config`.
+    pub fn new(config: &'c ConfigSet) -> Self {
+        Plan {
+            config,
+            jobs: Vec::new(),
+            job_of: HashMap::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Adds one file: `shown` names it in messages; `resolved` is its absolute path with
+    /// symlinks resolved (scopes are compared against it). Returns its markers, or
+    /// `None` when it has none or has problems (which the plan keeps).
+    pub fn add_file(&mut self, shown: &Path, resolved: &Path, text: &[u8]) -> Option<FileMarkers> {
+        let markers = match marker::find_markers(text) {
+            Ok(markers) if markers.is_empty() => return None,
+            Ok(markers) => markers,
+            Err(errors) => {
+                self.problems
+                    .extend(errors.iter().map(|e| e.to_diagnostic(shown)));
+                return None;
+            }
+        };
+        let mut planned = Vec::with_capacity(markers.len());
+        let mut ok = true;
+        for marker in markers {
+            let Some(scan) = self.config.scan_for_resolved(resolved, &marker.scan) else {
+                self.problems
+                    .push(MarkerError::undefined_scan(&marker).to_diagnostic(shown));
+                ok = false;
+                continue;
+            };
+            let job = (!scan.suspend).then(|| self.job_for(scan, marker.form.needs_digest()));
+            planned.push(PlannedMarker { marker, job });
+        }
+        ok.then(|| FileMarkers {
+            path: shown.to_owned(),
+            markers: planned,
+        })
+    }
+
+    fn job_for(&mut self, scan: &'c Scan, digest: bool) -> usize {
+        let key: *const Scan = scan;
+        if let Some(&index) = self.job_of.get(&key) {
+            self.jobs[index].digest |= digest;
+            return index;
+        }
+        self.jobs.push(ScanJob {
+            scan,
+            registry: self.config.registry_for(scan),
+            digest,
+        });
+        self.job_of.insert(key, self.jobs.len() - 1);
+        self.jobs.len() - 1
+    }
+
+    /// Every problem found so far (undefined scans, malformed markers, …), or `Ok`.
+    pub fn problems(&self) -> Result<(), Diagnostics> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Diagnostics(self.problems.clone()))
+        }
+    }
+
+    /// Appends `text` with `file`'s markers resolved by `outcomes` (indexed like
+    /// [`Plan::jobs`]) to `out`, and returns the values that changed.
+    pub fn rewrite(
+        &self,
+        file: &FileMarkers,
+        text: &[u8],
+        outcomes: &[ScanOutcome],
+        out: &mut Vec<u8>,
+    ) -> Result<Vec<Change>, RewriteError> {
+        let mut values = Vec::with_capacity(file.markers.len());
+        for planned in &file.markers {
+            let Some(job) = planned.job else { continue };
+            let outcome = &outcomes[job];
+            let image = &self.jobs[job].scan.reference.name;
+            let value = planned
+                .marker
+                .form
+                .value(image, &outcome.tag, outcome.digest.as_deref())
+                .map_err(|source| RewriteError::MissingDigest {
+                    path: file.path.clone(),
+                    line: planned.marker.line,
+                    source,
+                })?;
+            values.push((&planned.marker, value));
+        }
+        let edits: Vec<Edit<'_>> = values
+            .iter()
+            .map(|(marker, value)| Edit {
+                marker,
+                new_value: value,
+            })
+            .collect();
+        marker::apply(text, &edits, out).map_err(|source| RewriteError::Overlap {
+            path: file.path.clone(),
+            source,
+        })
+    }
+}
