@@ -69,8 +69,8 @@ pub fn run(args: &ScanArgs) -> CliResult {
     let results = Scanner::new(workspace::scan_options(&args.source)).run(&jobs);
     let mut rows = Vec::new();
     for (job, result) in jobs.iter().zip(&results) {
-        match result {
-            Ok(outcome) => rows.push(Row {
+        if let Ok(outcome) = result {
+            rows.push(Row {
                 scan: &job.scan.name,
                 image: &job.scan.reference.name,
                 policy: job.scan.policy.policy.to_string(),
@@ -84,8 +84,7 @@ pub fn run(args: &ScanArgs) -> CliResult {
                     job.scan.defined_at.path.display(),
                     job.scan.defined_at.line
                 ),
-            }),
-            Err(_) => {}
+            });
         }
     }
     let text = match args.output {
