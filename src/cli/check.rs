@@ -8,9 +8,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{CliError, CliResult, Exit};
+use super::workspace::Files;
+use super::{Classify, CliError, CliResult, Exit};
 use crate::config::{ConfigError, ConfigSet};
 use crate::diagnostic::Diagnostic;
+use crate::render::{Excludes, marker_files};
+use crate::resolve::Plan;
 
 /// Arguments of `imagescan check`.
 #[derive(Debug, Args)]
@@ -44,10 +47,46 @@ pub fn run(args: &CheckArgs) -> CliResult {
     };
     if let Some(config) = &config {
         findings.warnings.extend(config.warnings.iter().cloned());
-        // The marker pass joins here: it needs the loaded configuration and adds its
-        // own diagnostics to `findings.errors`.
     }
+    findings
+        .errors
+        .extend(marker_problems(args, config.as_ref())?);
     report(&findings, config.as_ref())
+}
+
+/// The markers' problems: malformed markers everywhere, and with a valid configuration
+/// also markers naming scans that do not apply to their file.
+fn marker_problems(
+    args: &CheckArgs,
+    config: Option<&ConfigSet>,
+) -> Result<Vec<Diagnostic>, CliError> {
+    let list = marker_files(&args.dir, &Excludes::none()).or_invalid()?;
+    let files = Files::read(&args.dir, list)?;
+    let mut problems = Vec::new();
+    match config {
+        Some(config) => {
+            let mut plan = Plan::new(config);
+            for (i, file) in files.list.iter().enumerate() {
+                plan.add_file(
+                    &args.dir.join(&file.relative),
+                    &files.root.join(&file.relative),
+                    files.bytes(i),
+                );
+            }
+            if let Err(diagnostics) = plan.problems() {
+                problems.extend(diagnostics.0);
+            }
+        }
+        None => {
+            for (i, file) in files.list.iter().enumerate() {
+                if let Err(errors) = crate::marker::find_markers(files.bytes(i)) {
+                    let shown = args.dir.join(&file.relative);
+                    problems.extend(errors.iter().map(|e| e.to_diagnostic(&shown)));
+                }
+            }
+        }
+    }
+    Ok(problems)
 }
 
 fn report(findings: &Findings, config: Option<&ConfigSet>) -> CliResult {
