@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod diagnostic;
+pub mod git;
 pub mod marker;
 pub mod platform;
 pub mod policy;

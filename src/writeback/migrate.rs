@@ -1,0 +1,1 @@
+//! `imagescan migrate`: moves `imageScans` out of fleet.yaml into imagescan.yaml.
