@@ -419,18 +419,13 @@ impl Git {
     pub fn push_head(&self, remote: &str, branch: &str) -> Result<PushOutcome, GitError> {
         let refspec = format!("HEAD:refs/heads/{branch}");
         let mut cmd = self.base_command();
-        cmd.args([
-            "push",
-            "--porcelain",
-            "--quiet",
-            "--",
-            remote,
-            refspec.as_str(),
-        ]);
+        // Not --porcelain: it moves the `[rejected]` report to stdout, and its reason
+        // ("fetch first") is what tells a moved branch from other refusals.
+        cmd.args(["push", "--", remote, refspec.as_str()]);
         match self.run_in(cmd, "push", None) {
             Ok(out) => {
-                let stdout = String::from_utf8_lossy(&out.stdout);
-                if stdout.lines().any(|l| l.starts_with('=')) {
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                if stderr.contains("Everything up-to-date") {
                     Ok(PushOutcome::UpToDate)
                 } else {
                     Ok(PushOutcome::Pushed)

@@ -1,0 +1,598 @@
+//! Writeback against real git servers (lighttpd + git http-backend with Basic auth,
+//! OpenSSH sshd), with a fake resolver that rewrites marked `image:` lines. The real
+//! marker engine is plugged in by the command layer; what is tested here is the git
+//! cycle: clone, commit, push, retry, credentials, dry run.
+
+mod support;
+
+use std::cell::Cell;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use imagescan::git::Credentials;
+use imagescan::writeback::run::{Outcome, WritebackError, run_with};
+use imagescan::writeback::settings::{Flags, Settings};
+use imagescan::writeback::{Change, write_atomic};
+use support::git_server::{HTTP_PASSWORD, HTTP_USER, HttpGitServer, Repos, SshGitServer, git};
+
+const MARKER: &str = r#"# {"$imagescan": "web"}"#;
+
+fn deploy(tag: &str) -> String {
+    format!("kind: Deployment\nspec:\n  image: nginx:{tag} {MARKER}\n  replicas: 2\n")
+}
+
+fn seed(repos: &Repos) -> PathBuf {
+    repos.create(
+        "apps.git",
+        &[
+            ("apps/web/deploy.yaml", &deploy("1.25.0")),
+            ("apps/api/deploy.yaml", &deploy("1.25.0")),
+            ("README.md", "apps\n"),
+        ],
+    )
+}
+
+/// Rewrites every `image: nginx:X # marker` line under `paths` to `nginx:<tag>`.
+#[derive(Debug)]
+struct FakeResolver {
+    tag: String,
+    calls: Rc<Cell<u32>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("fake resolver: {0}")]
+struct FakeError(#[from] std::io::Error);
+
+impl FakeResolver {
+    fn new(tag: &str) -> Self {
+        Self {
+            tag: tag.to_owned(),
+            calls: Rc::default(),
+        }
+    }
+
+    fn resolve(&mut self, root: &Path, paths: &[PathBuf]) -> Result<Vec<Change>, FakeError> {
+        self.calls.set(self.calls.get() + 1);
+        let mut files = Vec::new();
+        let starts: Vec<PathBuf> = if paths.is_empty() {
+            vec![root.to_path_buf()]
+        } else {
+            paths.iter().map(|p| root.join(p)).collect()
+        };
+        for start in starts {
+            walk(&start, &mut files)?;
+        }
+        files.sort();
+        let mut changes = Vec::new();
+        for file in files {
+            let text = fs::read_to_string(&file)?;
+            let mut out = String::new();
+            let mut changed = false;
+            for (i, line) in text.split_inclusive('\n').enumerate() {
+                let Some((head, rest)) = line.split_once("image: ") else {
+                    out.push_str(line);
+                    continue;
+                };
+                let Some((old, tail)) = rest.split_once(' ') else {
+                    out.push_str(line);
+                    continue;
+                };
+                let new = format!("nginx:{}", self.tag);
+                if !tail.starts_with(MARKER) || old == new {
+                    out.push_str(line);
+                    continue;
+                }
+                out.push_str(&format!("{head}image: {new} {tail}"));
+                changed = true;
+                changes.push(Change {
+                    file: file.strip_prefix(root).unwrap().to_path_buf(),
+                    line: i + 1,
+                    scan: "web".into(),
+                    image: "nginx".into(),
+                    old_value: old.to_owned(),
+                    new_value: new,
+                });
+            }
+            if changed {
+                write_atomic(&file, out.as_bytes())?;
+            }
+        }
+        Ok(changes)
+    }
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.file_name().is_some_and(|n| n == ".git") {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, files)?;
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn secret_dir(user: &str, password: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("username"), user).unwrap();
+    fs::write(dir.path().join("password"), password).unwrap();
+    dir
+}
+
+fn remote_settings(url: &str) -> Settings {
+    let flags = Flags {
+        repo: Some(url.to_owned()),
+        branch: Some("main".into()),
+        author_name: Some("Image Bot".into()),
+        author_email: Some("bot@example.com".into()),
+        message_template: Some(
+            "images: {{ len .Changes }} changed\n\n{{ range .Changes -}}\n{{ .File }}:{{ .Line }} {{ .Scan }} {{ .Image }} {{ .OldValue }} -> {{ .NewValue }}\n{{ end }}"
+                .into(),
+        ),
+        ..Flags::default()
+    };
+    Settings::resolve(flags, None).unwrap()
+}
+
+/// Every argument vector passed to git must be free of the password.
+fn assert_no_secret_in_args(git: &imagescan::git::Git, secret: &str) {
+    let log = git.command_log();
+    assert!(!log.is_empty());
+    for args in log {
+        for arg in args {
+            assert!(
+                !arg.to_string_lossy().contains(secret),
+                "secret in git argv: {arg:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn first_push_then_no_op_over_http() {
+    let server = HttpGitServer::start();
+    seed(&server.repos);
+    let before = server.repos.head("apps.git", "main").unwrap();
+    let secret = secret_dir(HTTP_USER, HTTP_PASSWORD);
+    let settings = remote_settings(&server.url("apps.git"));
+
+    let mut resolver = FakeResolver::new("1.26.1");
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let (outcome, git_used) = run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap();
+    let Outcome::Pushed {
+        commit,
+        branch,
+        attempts,
+        changes,
+    } = outcome
+    else {
+        panic!("expected a push, got {outcome:?}");
+    };
+    assert_eq!((branch.as_str(), attempts, changes.len()), ("main", 1, 2));
+    assert_no_secret_in_args(&git_used, HTTP_PASSWORD);
+
+    let bare = server.repos.root.join("apps.git");
+    assert_eq!(server.repos.head("apps.git", "main").unwrap(), commit);
+    assert_eq!(git(&bare, &["rev-parse", "main~1"]), before);
+    assert_eq!(
+        git(
+            &bare,
+            &["log", "-1", "--format=%an <%ae>|%cn <%ce>", "main"]
+        ),
+        "Image Bot <bot@example.com>|Image Bot <bot@example.com>"
+    );
+    assert_eq!(
+        git(&bare, &["log", "-1", "--format=%B", "main"]),
+        "images: 2 changed\n\n\
+         apps/api/deploy.yaml:3 web nginx nginx:1.25.0 -> nginx:1.26.1\n\
+         apps/web/deploy.yaml:3 web nginx nginx:1.25.0 -> nginx:1.26.1"
+    );
+    assert_eq!(
+        git(&bare, &["show", "main:apps/web/deploy.yaml"]) + "\n",
+        deploy("1.26.1")
+    );
+    assert_eq!(
+        git(&bare, &["diff", "--name-only", "main~1", "main"]),
+        "apps/api/deploy.yaml\napps/web/deploy.yaml"
+    );
+    // The password is nowhere in the remote's history.
+    let history = git(&bare, &["log", "-p", "--all", "--format=%H %an %ae %B"]);
+    assert!(!history.contains(HTTP_PASSWORD));
+
+    // Second run: every value current, no commit.
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let (outcome, _) = run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap();
+    assert_eq!(outcome, Outcome::Unchanged);
+    assert_eq!(server.repos.head("apps.git", "main").unwrap(), commit);
+}
+
+#[test]
+fn racing_writer_keeps_both_commits() {
+    let server = HttpGitServer::start();
+    let bare = seed(&server.repos);
+    let secret = secret_dir(HTTP_USER, HTTP_PASSWORD);
+    let settings = remote_settings(&server.url("apps.git"));
+    let other = tempfile::tempdir().unwrap();
+    git(
+        other.path(),
+        &["clone", "--quiet", bare.to_str().unwrap(), "w"],
+    );
+    let other_work = other.path().join("w");
+
+    let mut resolver = FakeResolver::new("1.27.0");
+    let calls = Rc::clone(&resolver.calls);
+    // On the first call, after our clone and before our push, someone else pushes.
+    let mut racing = |root: &Path, paths: &[PathBuf]| {
+        if calls.get() == 0 {
+            fs::write(other_work.join("README.md"), "apps, edited by a human\n").unwrap();
+            git(&other_work, &["commit", "--quiet", "-am", "human edit"]);
+            git(&other_work, &["push", "--quiet", "origin", "main"]);
+        }
+        resolver.resolve(root, paths)
+    };
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let (outcome, _) = run_with(&settings, creds, &mut racing, &mut Vec::new()).unwrap();
+    let Outcome::Pushed { attempts, .. } = outcome else {
+        panic!("expected a push, got {outcome:?}");
+    };
+    assert_eq!(attempts, 2, "the first push must have been rejected");
+    assert_eq!(calls.get(), 2, "the resolver runs again on the new head");
+    assert_eq!(
+        git(&bare, &["log", "--format=%s|%an", "main"]),
+        "images: 2 changed|Image Bot\nhuman edit|Other Writer\ninitial|Other Writer"
+    );
+    assert_eq!(
+        git(&bare, &["show", "main:README.md"]),
+        "apps, edited by a human"
+    );
+    assert_eq!(
+        git(&bare, &["show", "main:apps/api/deploy.yaml"]) + "\n",
+        deploy("1.27.0")
+    );
+}
+
+#[test]
+fn retries_run_out_without_losing_others_commits() {
+    let server = HttpGitServer::start();
+    let bare = seed(&server.repos);
+    let secret = secret_dir(HTTP_USER, HTTP_PASSWORD);
+    let mut settings = remote_settings(&server.url("apps.git"));
+    settings.retry.attempts = 3;
+    settings.retry.backoff = std::time::Duration::from_millis(10);
+    let other = tempfile::tempdir().unwrap();
+    git(
+        other.path(),
+        &["clone", "--quiet", bare.to_str().unwrap(), "w"],
+    );
+    let other_work = other.path().join("w");
+    let mut resolver = FakeResolver::new("1.27.0");
+    let mut n = 0;
+    // Someone pushes before every one of our pushes.
+    let mut racing = |root: &Path, paths: &[PathBuf]| {
+        n += 1;
+        fs::write(other_work.join("README.md"), format!("edit {n}\n")).unwrap();
+        git(
+            &other_work,
+            &["commit", "--quiet", "-am", &format!("human edit {n}")],
+        );
+        git(&other_work, &["push", "--quiet", "origin", "main"]);
+        resolver.resolve(root, paths)
+    };
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let err = run_with(&settings, creds, &mut racing, &mut Vec::new()).unwrap_err();
+    assert!(
+        matches!(err, WritebackError::RetriesExhausted { attempts: 3, .. }),
+        "{err:?}"
+    );
+    assert!(format!("{err}").contains("gave up pushing to main after 3 attempts"));
+    assert_eq!(
+        git(&bare, &["log", "--format=%s", "main"]),
+        "human edit 3\nhuman edit 2\nhuman edit 1\ninitial"
+    );
+}
+
+#[test]
+fn push_to_a_new_branch() {
+    let server = HttpGitServer::start();
+    seed(&server.repos);
+    let main_before = server.repos.head("apps.git", "main").unwrap();
+    let secret = secret_dir(HTTP_USER, HTTP_PASSWORD);
+    let mut settings = remote_settings(&server.url("apps.git"));
+    settings.push_branch = Some("imagescan/updates".into());
+    settings.paths = vec![PathBuf::from("apps/web")];
+    let mut resolver = FakeResolver::new("1.26.1");
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let (outcome, _) = run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap();
+    let Outcome::Pushed { commit, branch, .. } = outcome else {
+        panic!("expected a push, got {outcome:?}");
+    };
+    assert_eq!(branch, "imagescan/updates");
+    let repos = &server.repos;
+    assert_eq!(repos.head("apps.git", "imagescan/updates").unwrap(), commit);
+    assert_eq!(repos.head("apps.git", "main").unwrap(), main_before);
+    let bare = repos.root.join("apps.git");
+    // --path limits the run: only apps/web changed.
+    assert_eq!(
+        git(&bare, &["diff", "--name-only", "main", "imagescan/updates"]),
+        "apps/web/deploy.yaml"
+    );
+
+    // A second run onto the now existing push branch builds on it: nothing left to do.
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let (outcome, _) = run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap();
+    assert_eq!(outcome, Outcome::Unchanged);
+}
+
+#[test]
+fn wrong_password_is_a_clear_error_without_the_secret() {
+    let server = HttpGitServer::start();
+    seed(&server.repos);
+    let before = server.repos.refs("apps.git");
+    let wrong = "wrong-Pa55-do-not-print";
+    let secret = secret_dir(HTTP_USER, wrong);
+    let settings = remote_settings(&server.url("apps.git"));
+    let mut resolver = FakeResolver::new("1.26.1");
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let err = run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    let text = format!("{err:#} {err:?}");
+    assert!(text.contains("git push failed"), "{text}");
+    assert!(text.contains("Authentication failed"), "{text}");
+    assert!(!text.contains(wrong), "{text}");
+    assert_eq!(server.repos.refs("apps.git"), before);
+}
+
+#[test]
+fn anonymous_push_is_refused() {
+    let server = HttpGitServer::start();
+    seed(&server.repos);
+    let before = server.repos.refs("apps.git");
+    let settings = remote_settings(&server.url("apps.git"));
+    let mut resolver = FakeResolver::new("1.26.1");
+    let err = run_with(
+        &settings,
+        Credentials::ambient(),
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    let text = format!("{err:#}");
+    assert!(text.contains("git push failed"), "{text}");
+    assert!(text.contains("terminal prompts disabled"), "{text}");
+    assert_eq!(server.repos.refs("apps.git"), before);
+}
+
+#[test]
+fn dry_run_on_a_clone_changes_nothing_remotely() {
+    let server = HttpGitServer::start();
+    seed(&server.repos);
+    let before = server.repos.refs("apps.git");
+    let secret = secret_dir(HTTP_USER, HTTP_PASSWORD);
+    let mut settings = remote_settings(&server.url("apps.git"));
+    settings.dry_run = true;
+    let mut resolver = FakeResolver::new("1.26.1");
+    let mut out = Vec::new();
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let (outcome, _) = run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut out,
+    )
+    .unwrap();
+    assert!(matches!(outcome, Outcome::DryRun { ref changes } if changes.len() == 2));
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("--- a/apps/web/deploy.yaml\n+++ b/apps/web/deploy.yaml\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "-  image: nginx:1.25.0 {MARKER}\n+  image: nginx:1.26.1 {MARKER}\n"
+        )),
+        "{out}"
+    );
+    assert!(out.ends_with(
+        "commit message:\nimages: 2 changed\n\napps/api/deploy.yaml:3 web nginx nginx:1.25.0 -> nginx:1.26.1\napps/web/deploy.yaml:3 web nginx nginx:1.25.0 -> nginx:1.26.1\n"
+    ), "{out}");
+    assert_eq!(server.repos.refs("apps.git"), before);
+}
+
+/// A local checkout (as in a CI job): its own remote applies; afterwards HEAD is the
+/// pushed commit and the tree is clean. A dry run there touches no file, index or ref.
+#[test]
+fn local_checkout_dry_run_then_push() {
+    let server = HttpGitServer::start();
+    seed(&server.repos);
+    let secret = secret_dir(HTTP_USER, HTTP_PASSWORD);
+    let work = tempfile::tempdir().unwrap();
+    git(
+        work.path(),
+        &["clone", "--quiet", &server.url("apps.git"), "co"],
+    );
+    let co = work.path().join("co");
+    let file = co.join("apps/web/deploy.yaml");
+    let snapshot = |co: &Path| {
+        (
+            git(co, &["rev-parse", "HEAD"]),
+            git(co, &["status", "--porcelain", "--untracked-files=all"]),
+            fs::read(co.join(".git/index")).unwrap(),
+            fs::read(&file).unwrap(),
+        )
+    };
+    let before = snapshot(&co);
+    let flags = Flags {
+        dir: Some(co.clone()),
+        dry_run: true,
+        ..Flags::default()
+    };
+    let settings = Settings::resolve(flags, None).unwrap();
+    let mut resolver = FakeResolver::new("1.26.1");
+    let mut out = Vec::new();
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut out,
+    )
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("+  image: nginx:1.26.1"), "{out}");
+    assert!(
+        out.ends_with("commit message:\nUpdate from image update automation\n"),
+        "{out}"
+    );
+    assert_eq!(snapshot(&co), before, "dry run touched the checkout");
+    let remote_before = server.repos.refs("apps.git");
+    assert_eq!(server.repos.refs("apps.git"), remote_before);
+
+    // The real run, limited to DIR = apps/web (a subdirectory of the checkout).
+    let flags = Flags {
+        dir: Some(co.join("apps/web")),
+        ..Flags::default()
+    };
+    let settings = Settings::resolve(flags, None).unwrap();
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let (outcome, _) = run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap();
+    let Outcome::Pushed {
+        commit, changes, ..
+    } = outcome
+    else {
+        panic!("expected a push, got {outcome:?}");
+    };
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].file, PathBuf::from("apps/web/deploy.yaml"));
+    assert_eq!(git(&co, &["rev-parse", "HEAD"]), commit);
+    assert_eq!(server.repos.head("apps.git", "main").unwrap(), commit);
+    assert_eq!(
+        git(&co, &["status", "--porcelain", "--untracked-files=all"]),
+        ""
+    );
+    assert_eq!(
+        git(&co, &["log", "-1", "--format=%an <%ae>"]),
+        "imagescan <imagescan@localhost>"
+    );
+}
+
+#[test]
+fn local_checkout_with_uncommitted_changes_is_refused() {
+    let server = HttpGitServer::start();
+    seed(&server.repos);
+    let work = tempfile::tempdir().unwrap();
+    git(
+        work.path(),
+        &["clone", "--quiet", &server.url("apps.git"), "co"],
+    );
+    let co = work.path().join("co");
+    fs::write(co.join("README.md"), "local edit\n").unwrap();
+    let settings = Settings::resolve(
+        Flags {
+            dir: Some(co.clone()),
+            ..Flags::default()
+        },
+        None,
+    )
+    .unwrap();
+    let mut resolver = FakeResolver::new("1.26.1");
+    let err = run_with(
+        &settings,
+        Credentials::ambient(),
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, WritebackError::DirtyTree { .. }), "{err:?}");
+    assert_eq!(
+        fs::read_to_string(co.join("README.md")).unwrap(),
+        "local edit\n"
+    );
+    assert_eq!(resolver.calls.get(), 0);
+}
+
+#[test]
+fn ssh_key_auth_with_known_hosts() {
+    let server = SshGitServer::start();
+    seed(&server.repos);
+    let secret = tempfile::tempdir().unwrap();
+    fs::copy(&server.client_key, secret.path().join("ssh-privatekey")).unwrap();
+    fs::copy(&server.known_hosts, secret.path().join("known_hosts")).unwrap();
+    let settings = remote_settings(&server.url("apps.git"));
+    let mut resolver = FakeResolver::new("1.26.1");
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let (outcome, git_used) = run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap();
+    let Outcome::Pushed { commit, .. } = outcome else {
+        panic!("expected a push, got {outcome:?}");
+    };
+    assert_eq!(server.repos.head("apps.git", "main").unwrap(), commit);
+    let key = fs::read_to_string(&server.client_key).unwrap();
+    let key_body = key.lines().nth(1).unwrap();
+    assert_no_secret_in_args(&git_used, key_body);
+
+    // A host key that does not match known_hosts is refused (strict checking).
+    fs::copy(
+        server.wrong_known_hosts(),
+        secret.path().join("known_hosts"),
+    )
+    .unwrap();
+    let before = server.repos.refs("apps.git");
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let mut resolver = FakeResolver::new("1.27.0");
+    let err = run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    let text = format!("{err:#}");
+    assert!(text.contains("git clone failed"), "{text}");
+    assert!(text.contains("Host key verification failed"), "{text}");
+    assert_eq!(server.repos.refs("apps.git"), before);
+}

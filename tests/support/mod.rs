@@ -1,0 +1,4 @@
+//! Shared helpers for integration tests. Each test binary uses a part of them.
+#![allow(dead_code)]
+
+pub mod git_server;
