@@ -3,6 +3,7 @@
 //! and maps failures to exit codes (SPEC §7). Logs go to stderr.
 
 mod exit;
+mod migrate;
 mod select;
 
 use std::ffi::OsString;
@@ -25,6 +26,8 @@ pub struct Cli {
 enum Command {
     /// Select a tag from tags given on stdin, one a line (the policy engine, no registry).
     Select(select::SelectArgs),
+    /// Move imageScans out of fleet.yaml into imagescan.yaml, byte-exactly otherwise.
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Runs the command line given and returns the process exit code.
@@ -58,5 +61,6 @@ where
 fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Select(args) => select::run(&args),
+        Command::Migrate(args) => migrate::run(&args),
     }
 }
