@@ -316,10 +316,10 @@ fn find_block(text: &str, lines: &[&str], path: &Path) -> Result<Option<Block>, 
     let mut tag_names = Vec::new();
     if let YamlData::Sequence(items) = &value.data {
         for item in items {
-            if let Some(name) = item.data.as_mapping_get("tagName") {
-                if let YamlData::Value(Scalar::String(s)) = &name.data {
-                    tag_names.push((s.to_string(), name.span.start.line()));
-                }
+            if let Some(name) = item.data.as_mapping_get("tagName")
+                && let YamlData::Value(Scalar::String(s)) = &name.data
+            {
+                tag_names.push((s.to_string(), name.span.start.line()));
             }
         }
     }
