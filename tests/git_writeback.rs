@@ -596,3 +596,45 @@ fn ssh_key_auth_with_known_hosts() {
     assert!(text.contains("Host key verification failed"), "{text}");
     assert_eq!(server.repos.refs("apps.git"), before);
 }
+
+/// `--watch`: cycles repeat until the stop flag (set by SIGTERM/SIGINT in the binary) is
+/// raised; the cycle in progress completes. A plain path URL needs no credentials.
+#[test]
+fn watch_repeats_until_stopped() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let repos_dir = tempfile::tempdir().unwrap();
+    let repos = Repos {
+        root: repos_dir.path().to_path_buf(),
+    };
+    let bare = seed(&repos);
+    let settings = remote_settings(bare.to_str().unwrap());
+    let tags = ["1.26.0", "1.26.0", "1.27.0"];
+    let cycle = Cell::new(0);
+    let mut resolver = FakeResolver::new(tags[0]);
+    let mut resolve = |root: &Path, paths: &[PathBuf]| {
+        resolver.tag = tags[cycle.get().min(tags.len() - 1)].to_owned();
+        resolver.resolve(root, paths)
+    };
+    let stop = AtomicBool::new(false);
+    let mut outcomes = Vec::new();
+    imagescan::writeback::run::watch(
+        &settings,
+        &mut resolve,
+        std::time::Duration::ZERO,
+        &stop,
+        &mut Vec::new(),
+        |result| {
+            outcomes.push(result.map(|o| matches!(o, Outcome::Pushed { .. })).unwrap());
+            cycle.set(cycle.get() + 1);
+            if cycle.get() == tags.len() {
+                stop.store(true, Ordering::SeqCst);
+            }
+            true
+        },
+    );
+    assert_eq!(outcomes, vec![true, false, true]);
+    assert_eq!(
+        git(&bare, &["log", "--format=%an", "main"]),
+        "Image Bot\nImage Bot\nOther Writer"
+    );
+}
