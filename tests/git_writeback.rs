@@ -13,10 +13,8 @@ use std::rc::Rc;
 use imagescan::git::Credentials;
 use imagescan::writeback::run::{Outcome, WritebackError, run_with};
 use imagescan::writeback::settings::{Flags, Settings};
-use imagescan::writeback::{Change, write_atomic};
+use support::fake_resolver::{FakeResolver, MARKER};
 use support::git_server::{HTTP_PASSWORD, HTTP_USER, HttpGitServer, Repos, SshGitServer, git};
-
-const MARKER: &str = r#"# {"$imagescan": "web"}"#;
 
 fn deploy(tag: &str) -> String {
     format!("kind: Deployment\nspec:\n  image: nginx:{tag} {MARKER}\n  replicas: 2\n")
@@ -31,90 +29,6 @@ fn seed(repos: &Repos) -> PathBuf {
             ("README.md", "apps\n"),
         ],
     )
-}
-
-/// Rewrites every `image: nginx:X # marker` line under `paths` to `nginx:<tag>`.
-#[derive(Debug)]
-struct FakeResolver {
-    tag: String,
-    calls: Rc<Cell<u32>>,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("fake resolver: {0}")]
-struct FakeError(#[from] std::io::Error);
-
-impl FakeResolver {
-    fn new(tag: &str) -> Self {
-        Self {
-            tag: tag.to_owned(),
-            calls: Rc::default(),
-        }
-    }
-
-    fn resolve(&mut self, root: &Path, paths: &[PathBuf]) -> Result<Vec<Change>, FakeError> {
-        self.calls.set(self.calls.get() + 1);
-        let mut files = Vec::new();
-        let starts: Vec<PathBuf> = if paths.is_empty() {
-            vec![root.to_path_buf()]
-        } else {
-            paths.iter().map(|p| root.join(p)).collect()
-        };
-        for start in starts {
-            walk(&start, &mut files)?;
-        }
-        files.sort();
-        let mut changes = Vec::new();
-        for file in files {
-            let text = fs::read_to_string(&file)?;
-            let mut out = String::new();
-            let mut changed = false;
-            for (i, line) in text.split_inclusive('\n').enumerate() {
-                let Some((head, rest)) = line.split_once("image: ") else {
-                    out.push_str(line);
-                    continue;
-                };
-                let Some((old, tail)) = rest.split_once(' ') else {
-                    out.push_str(line);
-                    continue;
-                };
-                let new = format!("nginx:{}", self.tag);
-                if !tail.starts_with(MARKER) || old == new {
-                    out.push_str(line);
-                    continue;
-                }
-                out.push_str(&format!("{head}image: {new} {tail}"));
-                changed = true;
-                changes.push(Change {
-                    file: file.strip_prefix(root).unwrap().to_path_buf(),
-                    line: i + 1,
-                    scan: "web".into(),
-                    image: "nginx".into(),
-                    old_value: old.to_owned(),
-                    new_value: new,
-                });
-            }
-            if changed {
-                write_atomic(&file, out.as_bytes())?;
-            }
-        }
-        Ok(changes)
-    }
-}
-
-fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.file_name().is_some_and(|n| n == ".git") {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "yaml") {
-            files.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn secret_dir(user: &str, password: &str) -> tempfile::TempDir {
