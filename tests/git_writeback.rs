@@ -552,3 +552,62 @@ fn watch_repeats_until_stopped() {
         "Image Bot\nImage Bot\nOther Writer"
     );
 }
+
+/// A local checkout with a commit of its own that the remote lacks: a racing push forces
+/// a rebase, and every commit — the other writer's, the local one, ours — ends on the
+/// branch.
+#[test]
+fn local_checkout_race_rebases_local_commits() {
+    let server = HttpGitServer::start();
+    let bare = seed(&server.repos);
+    let secret = secret_dir(HTTP_USER, HTTP_PASSWORD);
+    let work = tempfile::tempdir().unwrap();
+    git(
+        work.path(),
+        &["clone", "--quiet", &server.url("apps.git"), "co"],
+    );
+    let co = work.path().join("co");
+    fs::write(co.join("NOTES.md"), "local notes\n").unwrap();
+    git(&co, &["add", "NOTES.md"]);
+    git(&co, &["commit", "--quiet", "-m", "local commit"]);
+    let other = tempfile::tempdir().unwrap();
+    git(
+        other.path(),
+        &["clone", "--quiet", bare.to_str().unwrap(), "w"],
+    );
+    let other_work = other.path().join("w");
+
+    let settings = Settings::resolve(
+        Flags {
+            dir: Some(co.clone()),
+            ..Flags::default()
+        },
+        None,
+    )
+    .unwrap();
+    let mut resolver = FakeResolver::new("1.26.1");
+    let calls = Rc::clone(&resolver.calls);
+    let mut racing = |root: &Path, paths: &[PathBuf]| {
+        if calls.get() == 0 {
+            fs::write(other_work.join("README.md"), "edited elsewhere\n").unwrap();
+            git(&other_work, &["commit", "--quiet", "-am", "remote edit"]);
+            git(&other_work, &["push", "--quiet", "origin", "main"]);
+        }
+        resolver.resolve(root, paths)
+    };
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let (outcome, _) = run_with(&settings, creds, &mut racing, &mut Vec::new()).unwrap();
+    let Outcome::Pushed {
+        commit, attempts, ..
+    } = outcome
+    else {
+        panic!("expected a push, got {outcome:?}");
+    };
+    assert_eq!(attempts, 2);
+    assert_eq!(git(&co, &["rev-parse", "HEAD"]), commit);
+    assert_eq!(
+        git(&bare, &["log", "--format=%s", "main"]),
+        "Update from image update automation\nlocal commit\nremote edit\ninitial"
+    );
+    assert_eq!(git(&co, &["status", "--porcelain"]), "");
+}

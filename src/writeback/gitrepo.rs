@@ -29,8 +29,16 @@ pub struct GitRepo {
 }
 
 /// A GitRepo manifest that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum GitRepoError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The manifest.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// Not YAML.
     #[error("{path}: {message}")]
     Syntax {
@@ -54,6 +62,15 @@ pub enum GitRepoError {
 }
 
 impl GitRepo {
+    /// Reads and parses the manifest at `path` (`--gitrepo FILE`).
+    pub fn read(path: &Path) -> Result<Self, GitRepoError> {
+        let text = std::fs::read_to_string(path).map_err(|source| GitRepoError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
     /// Parses the manifest text read from `path` (used in messages only).
     pub fn parse(text: &str, path: &Path) -> Result<Self, GitRepoError> {
         let docs = MarkedYaml::load_from_str(text).map_err(|e| GitRepoError::Syntax {
