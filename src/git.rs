@@ -152,9 +152,17 @@ impl Credentials {
             env.push(("GIT_ASKPASS".into(), script.into_os_string()));
             // Our credentials win over any helper configured on the machine, and git must
             // not store them anywhere.
-            env.push(("GIT_CONFIG_COUNT".into(), "1".into()));
-            env.push(("GIT_CONFIG_KEY_0".into(), "credential.helper".into()));
-            env.push(("GIT_CONFIG_VALUE_0".into(), "".into()));
+            // Appended after any GIT_CONFIG_* entries the caller's environment has.
+            let n: usize = std::env::var("GIT_CONFIG_COUNT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            env.push(("GIT_CONFIG_COUNT".into(), (n + 1).to_string().into()));
+            env.push((
+                format!("GIT_CONFIG_KEY_{n}").into(),
+                "credential.helper".into(),
+            ));
+            env.push((format!("GIT_CONFIG_VALUE_{n}").into(), "".into()));
         } else {
             return Err(GitError::NoCredentials {
                 path: dir.to_path_buf(),
