@@ -300,39 +300,10 @@ impl Git {
         self.text(&["rev-parse", "--verify", "--quiet", rev], "rev-parse")
     }
 
-    /// `git status --porcelain` lines for `paths` (all of the tree when empty), ignored
-    /// files excluded.
-    pub fn status(&self, paths: &[PathBuf]) -> Result<Vec<String>, GitError> {
-        let mut args: Vec<OsString> = vec!["status".into(), "--porcelain".into(), "--".into()];
-        args.extend(paths.iter().map(|p| p.clone().into_os_string()));
-        let out = self.run(&args, "status")?;
-        Ok(utf8(out.stdout, "status")?
-            .lines()
-            .map(str::to_owned)
-            .collect())
-    }
-
     /// Whether tracked files differ from HEAD (untracked files do not count).
     pub fn has_tracked_changes(&self) -> Result<bool, GitError> {
         let out = self.run(&["status", "--porcelain", "--untracked-files=no"], "status")?;
         Ok(!out.stdout.is_empty())
-    }
-
-    /// Stages the changes to tracked files under `paths` (modifications only: writeback
-    /// never adds or deletes files).
-    pub fn add_updated(&self, paths: &[PathBuf]) -> Result<(), GitError> {
-        let mut args: Vec<OsString> = vec!["add".into(), "--update".into(), "--".into()];
-        args.extend(paths.iter().map(|p| p.clone().into_os_string()));
-        self.run(&args, "add").map(drop)
-    }
-
-    /// Whether the index differs from HEAD.
-    pub fn has_staged_changes(&self) -> Result<bool, GitError> {
-        match self.run(&["diff", "--cached", "--quiet"], "diff") {
-            Ok(_) => Ok(false),
-            Err(GitError::Failed { stderr, .. }) if stderr.is_empty() => Ok(true),
-            Err(e) => Err(e),
-        }
     }
 
     /// The unified diff of the work tree against the index.
@@ -342,20 +313,28 @@ impl Git {
             .stdout)
     }
 
-    /// Commits the index with `message`, author = committer = the configured identity.
-    /// Returns the new commit id.
-    pub fn commit(&self, message: &str) -> Result<String, GitError> {
+    /// Commits every modified tracked file (`--all`) with `message`, author = committer =
+    /// the configured identity. Returns the new commit id, or `None` when no file
+    /// differs from HEAD (nothing to commit).
+    pub fn commit_all(&self, message: &str) -> Result<Option<String>, GitError> {
         let mut cmd = self.base_command();
         cmd.args([
             "commit",
             "--quiet",
+            "--all",
             "--no-verify",
             "--no-gpg-sign",
             "--file",
             "-",
         ]);
-        self.run_in(cmd, "commit", Some(message.as_bytes()))?;
-        self.rev_parse("HEAD")
+        let out = self.output(cmd, "commit", Some(message.as_bytes()))?;
+        if !out.status.success() {
+            if String::from_utf8_lossy(&out.stdout).contains("nothing to commit") {
+                return Ok(None);
+            }
+            return Err(failed("commit", &out));
+        }
+        self.rev_parse("HEAD").map(Some)
     }
 
     /// The value of configuration `key`, if set.
@@ -490,6 +469,21 @@ impl Git {
 
     fn run_in(
         &self,
+        cmd: Command,
+        subcommand: &str,
+        stdin: Option<&[u8]>,
+    ) -> Result<Output, GitError> {
+        let out = self.output(cmd, subcommand, stdin)?;
+        if out.status.success() {
+            Ok(out)
+        } else {
+            Err(failed(subcommand, &out))
+        }
+    }
+
+    /// Runs `cmd` to completion whatever its exit status.
+    fn output(
+        &self,
         mut cmd: Command,
         subcommand: &str,
         stdin: Option<&[u8]>,
@@ -509,16 +503,15 @@ impl Git {
         if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
             pipe.write_all(bytes).map_err(spawn_err)?;
         }
-        let out = child.wait_with_output().map_err(spawn_err)?;
-        if out.status.success() {
-            Ok(out)
-        } else {
-            Err(GitError::Failed {
-                subcommand: subcommand.to_owned(),
-                status: out.status.to_string(),
-                stderr: redact(String::from_utf8_lossy(&out.stderr).trim()),
-            })
-        }
+        child.wait_with_output().map_err(spawn_err)
+    }
+}
+
+fn failed(subcommand: &str, out: &Output) -> GitError {
+    GitError::Failed {
+        subcommand: subcommand.to_owned(),
+        status: out.status.to_string(),
+        stderr: redact(String::from_utf8_lossy(&out.stderr).trim()),
     }
 }
 

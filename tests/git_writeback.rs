@@ -611,3 +611,35 @@ fn local_checkout_race_rebases_local_commits() {
     );
     assert_eq!(git(&co, &["status", "--porcelain"]), "");
 }
+
+/// A resolver that reports a change but leaves the bytes as they were makes no commit.
+#[test]
+fn reported_change_without_edit_makes_no_commit() {
+    let repos_dir = tempfile::tempdir().unwrap();
+    let repos = Repos {
+        root: repos_dir.path().to_path_buf(),
+    };
+    let bare = seed(&repos);
+    let before = repos.refs("apps.git");
+    let settings = remote_settings(bare.to_str().unwrap());
+    let mut claims =
+        |_: &Path, _: &[PathBuf]| -> Result<Vec<imagescan::writeback::Change>, std::io::Error> {
+            Ok(vec![imagescan::writeback::Change {
+                file: "apps/web/deploy.yaml".into(),
+                line: 3,
+                scan: "web".into(),
+                image: "nginx".into(),
+                old_value: "nginx:1.25.0".into(),
+                new_value: "nginx:1.25.0".into(),
+            }])
+        };
+    let (outcome, _) = run_with(
+        &settings,
+        Credentials::ambient(),
+        &mut claims,
+        &mut Vec::new(),
+    )
+    .unwrap();
+    assert_eq!(outcome, Outcome::Unchanged);
+    assert_eq!(repos.refs("apps.git"), before);
+}

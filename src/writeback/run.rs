@@ -217,14 +217,16 @@ pub fn run_with<R: Resolver>(
         let changes = resolver
             .resolve(&root, &paths)
             .map_err(|e| resolve_err(&root, e))?;
-        git.add_updated(&paths)?;
-        if changes.is_empty() || !git.has_staged_changes()? {
-            // Nothing of ours to keep: leave the tree as we found it.
-            git.reset_hard(&base)?;
+        if changes.is_empty() {
             return Ok((Outcome::Unchanged, git));
         }
         let message = template.execute(&template_data(&changes))?;
-        let commit = git.commit(&message)?;
+        // `--all` commits exactly the resolver's edits: a clone is fresh, and a local
+        // checkout was checked clean of tracked changes above.
+        let Some(commit) = git.commit_all(&message)? else {
+            // Values reported but bytes unchanged: nothing to commit, nothing to undo.
+            return Ok((Outcome::Unchanged, git));
+        };
         match git.push_head(&remote, &push_branch) {
             Ok(_) => {
                 return Ok((
