@@ -470,8 +470,32 @@ fn ssh_key_auth_with_known_hosts() {
     seed(&server.repos);
     let secret = tempfile::tempdir().unwrap();
     fs::copy(&server.client_key, secret.path().join("ssh-privatekey")).unwrap();
-    fs::copy(&server.known_hosts, secret.path().join("known_hosts")).unwrap();
+    // Mounted Secrets are often 0644: ssh would refuse such a key file, the private copy
+    // (0600) is what it gets.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let key = secret.path().join("ssh-privatekey");
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
+    }
     let settings = remote_settings(&server.url("apps.git"));
+
+    // Without known_hosts (in the secret or the user's), the unknown host is refused.
+    let creds = Credentials::from_secret_dir(secret.path()).unwrap();
+    let mut resolver = FakeResolver::new("1.26.1");
+    let err = run_with(
+        &settings,
+        creds,
+        &mut |root: &Path, paths: &[PathBuf]| resolver.resolve(root, paths),
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("Host key verification failed"),
+        "{err:#}"
+    );
+
+    fs::copy(&server.known_hosts, secret.path().join("known_hosts")).unwrap();
     let mut resolver = FakeResolver::new("1.26.1");
     let creds = Credentials::from_secret_dir(secret.path()).unwrap();
     let (outcome, git_used) = run_with(
