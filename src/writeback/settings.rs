@@ -89,7 +89,7 @@ pub const DEFAULT_AUTHOR_EMAIL: &str = "imagescan@localhost";
 
 impl CommitPlan {
     /// The final identity and template: ours first, then `config` (imagescan.yaml's
-    /// `commit:`), then the defaults. `config_origin` names the file for template errors.
+    /// `commit:`), then the defaults, each field separately.
     pub fn merge(
         &self,
         config: Option<&CommitSettings>,
