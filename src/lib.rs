@@ -12,6 +12,7 @@ pub mod config;
 pub mod credentials;
 pub mod diagnostic;
 pub mod fsutil;
+pub mod git;
 pub mod marker;
 pub mod platform;
 pub mod policy;

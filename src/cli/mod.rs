@@ -6,6 +6,7 @@ mod cache;
 mod check;
 mod common;
 mod exit;
+mod migrate;
 mod render;
 mod resolve;
 mod scan;
@@ -43,6 +44,8 @@ enum Command {
     Check(check::CheckArgs),
     /// Inspect (`ls`) or empty (`clear`) the registry cache.
     Cache(cache::CacheArgs),
+    /// Move imageScans out of fleet.yaml into imagescan.yaml, byte-exactly otherwise.
+    Migrate(migrate::MigrateArgs),
 }
 
 /// Runs the command line given and returns the process exit code.
@@ -81,5 +84,6 @@ fn run(cli: Cli) -> CliResult {
         Command::Select(args) => select::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Cache(args) => cache::run(&args),
+        Command::Migrate(args) => migrate::run(&args),
     }
 }

@@ -1,0 +1,666 @@
+//! The git wrapper: runs the system `git` for one work tree (clone, status, add, commit,
+//! fetch, reset, rebase, push) with a controlled environment.
+//!
+//! Why the system `git`: gix has no push, and libgit2 adds C dependencies and callback
+//! authentication; the system git already speaks every transport and honours the
+//! checkout's own configuration (remote, credential helper), as a CI job expects.
+//!
+//! Credentials never travel in a URL, an argument or a log: HTTPS `username` + `password`
+//! reach git through `GIT_ASKPASS` (a script in a private temporary directory that reads
+//! the secret files at the moment git asks), an SSH key through `GIT_SSH_COMMAND` (a
+//! private 0600 copy). Git never prompts (`GIT_TERMINAL_PROMPT=0`). Error messages carry
+//! the git subcommand and its stderr, with URL user information redacted.
+//!
+//! This module must not know about markers, templates or the retry policy: that is
+//! [`crate::writeback`]'s job.
+
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+
+/// A git failure, with the subcommand and what git said (URL user information redacted).
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// `git` could not be started at all.
+    #[error("cannot run git {subcommand}: {source}")]
+    Spawn {
+        /// The git subcommand (`clone`, `push`…).
+        subcommand: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// `git` exited with a failure.
+    #[error("git {subcommand} failed ({status}): {stderr}")]
+    Failed {
+        /// The git subcommand (`clone`, `push`…).
+        subcommand: String,
+        /// The exit status, as text.
+        status: String,
+        /// git's stderr, trimmed and redacted.
+        stderr: String,
+    },
+    /// The push was refused because the remote branch moved (someone pushed meanwhile).
+    #[error("git push to {branch} was rejected because the remote branch moved: {stderr}")]
+    PushRejected {
+        /// The remote branch pushed to.
+        branch: String,
+        /// git's report, redacted.
+        stderr: String,
+    },
+    /// Setting up credentials failed (secret directory unreadable, temp files).
+    #[error("git credentials from {path}: {source}")]
+    Credentials {
+        /// The secret directory or file concerned.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The secret directory holds neither `username` + `password` nor `ssh-privatekey`.
+    #[error("git credentials: {path} holds neither `username` + `password` nor `ssh-privatekey`")]
+    NoCredentials {
+        /// The secret directory.
+        path: PathBuf,
+    },
+    /// git printed something that is not valid UTF-8 or not the expected shape.
+    #[error("git {subcommand}: unexpected output: {output}")]
+    Unexpected {
+        /// The git subcommand.
+        subcommand: String,
+        /// What it printed (redacted).
+        output: String,
+    },
+}
+
+/// The author and committer identity of the commits made (both the same).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `user.name`.
+    pub name: String,
+    /// `user.email`.
+    pub email: String,
+}
+
+/// Credentials given to git for the remote.
+///
+/// Holds the temporary directory with the askpass script or the key copy: it is removed
+/// when the last [`Git`] using it is dropped.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    env: Vec<(OsString, OsString)>,
+    _dir: Option<Arc<tempfile::TempDir>>,
+}
+
+impl Credentials {
+    /// No credentials of our own: git's ambient configuration (credential helpers,
+    /// `~/.ssh`) applies.
+    pub fn ambient() -> Self {
+        Self::default()
+    }
+
+    /// Reads a secret directory laid out like a mounted Kubernetes Secret:
+    /// `username` + `password` (HTTPS, via `GIT_ASKPASS`) or `ssh-privatekey` with an
+    /// optional `known_hosts` (SSH, via `GIT_SSH_COMMAND`, strict host key checking).
+    pub fn from_secret_dir(dir: &Path) -> Result<Self, GitError> {
+        let cred_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| GitError::Credentials { path, source }
+        };
+        let meta = fs::metadata(dir).map_err(cred_err(dir))?;
+        if !meta.is_dir() {
+            return Err(GitError::NoCredentials {
+                path: dir.to_path_buf(),
+            });
+        }
+        let private = tempfile::Builder::new()
+            .prefix("imagescan-git-")
+            .tempdir()
+            .map_err(cred_err(dir))?;
+        set_mode(private.path(), 0o700).map_err(cred_err(private.path()))?;
+
+        let key = dir.join("ssh-privatekey");
+        let username = dir.join("username");
+        let password = dir.join("password");
+        let mut env = Vec::new();
+        if key.is_file() {
+            let copy = private.path().join("id");
+            let bytes = fs::read(&key).map_err(cred_err(&key))?;
+            write_private(&copy, &bytes).map_err(cred_err(&copy))?;
+            let known_hosts = dir.join("known_hosts");
+            let mut command = format!(
+                "ssh -i {} -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes",
+                shell_quote(&copy)
+            );
+            if known_hosts.is_file() {
+                command.push_str(" -o UserKnownHostsFile=");
+                command.push_str(&shell_quote(&known_hosts));
+            }
+            env.push(("GIT_SSH_COMMAND".into(), command.into()));
+        } else if username.is_file() && password.is_file() {
+            // The script reads the files when git asks, so the secret values are never in
+            // our environment, an argument or the script itself.
+            let script = private.path().join("askpass");
+            let body = format!(
+                "#!/bin/sh\ncase \"$1\" in\n  Username*|username*) exec cat {} ;;\n  *) exec cat {} ;;\nesac\n",
+                shell_quote(&username),
+                shell_quote(&password)
+            );
+            write_private(&script, body.as_bytes()).map_err(cred_err(&script))?;
+            set_mode(&script, 0o700).map_err(cred_err(&script))?;
+            env.push(("GIT_ASKPASS".into(), script.into_os_string()));
+            // Our credentials win over any helper configured on the machine, and git must
+            // not store them anywhere.
+            // Appended after any GIT_CONFIG_* entries the caller's environment has.
+            let n: usize = std::env::var("GIT_CONFIG_COUNT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            env.push(("GIT_CONFIG_COUNT".into(), (n + 1).to_string().into()));
+            env.push((
+                format!("GIT_CONFIG_KEY_{n}").into(),
+                "credential.helper".into(),
+            ));
+            env.push((format!("GIT_CONFIG_VALUE_{n}").into(), "".into()));
+        } else {
+            return Err(GitError::NoCredentials {
+                path: dir.to_path_buf(),
+            });
+        }
+        Ok(Self {
+            env,
+            _dir: Some(Arc::new(private)),
+        })
+    }
+
+    /// The credentials for secret `name` under `$IMAGESCAN_SECRETS_DIR` (default
+    /// `/var/run/imagescan/secrets`).
+    pub fn from_secret_name(name: &str) -> Result<Self, GitError> {
+        Self::from_secret_dir(&secrets_dir().join(name))
+    }
+}
+
+/// `$IMAGESCAN_SECRETS_DIR`, default `/var/run/imagescan/secrets`.
+pub fn secrets_dir() -> PathBuf {
+    std::env::var_os("IMAGESCAN_SECRETS_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/run/imagescan/secrets"))
+}
+
+/// The outcome of `git push` that was not an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// The remote branch now points at what we pushed.
+    Pushed,
+    /// Nothing to push: the remote already had it.
+    UpToDate,
+}
+
+/// One work tree and the environment git runs with there.
+#[derive(Debug, Clone)]
+pub struct Git {
+    dir: PathBuf,
+    credentials: Credentials,
+    identity: Option<Identity>,
+    /// A private index and work tree used instead of the checkout's (dry runs).
+    detached_tree: Option<(PathBuf, PathBuf)>,
+    log: Arc<Mutex<Vec<Vec<OsString>>>>,
+}
+
+impl Git {
+    /// A wrapper for the existing work tree `dir`.
+    pub fn open(dir: impl Into<PathBuf>, credentials: Credentials) -> Self {
+        Self {
+            dir: dir.into(),
+            credentials,
+            identity: None,
+            detached_tree: None,
+            log: Arc::default(),
+        }
+    }
+
+    /// Clones `branch` (default: the remote's HEAD) of `url` shallowly into `into`, which
+    /// must not exist or be empty.
+    pub fn clone_branch(
+        url: &str,
+        branch: Option<&str>,
+        into: &Path,
+        credentials: Credentials,
+    ) -> Result<Self, GitError> {
+        let git = Self::open(into, credentials);
+        let mut cmd = git.base_command();
+        cmd.args([
+            "clone",
+            "--quiet",
+            "--depth",
+            "1",
+            "--single-branch",
+            "--no-tags",
+        ]);
+        if let Some(branch) = branch {
+            cmd.arg("--branch").arg(branch);
+        }
+        cmd.arg("--").arg(url).arg(into);
+        git.run_in(cmd, "clone", None)?;
+        Ok(git)
+    }
+
+    /// Sets the author and committer of the commits made from now on.
+    pub fn with_identity(mut self, identity: Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
+    /// Writes the files of HEAD into `tree` through the private index `index`, and
+    /// returns a wrapper whose work tree and index are those: the checkout itself (its
+    /// files, index and refs) is never touched. `git diff` there shows what changed.
+    pub fn export_head(&self, index: &Path, tree: &Path) -> Result<Self, GitError> {
+        let mut other = self.clone();
+        other.detached_tree = Some((index.to_path_buf(), tree.to_path_buf()));
+        other.run(&["read-tree", "HEAD"], "read-tree")?;
+        other.run(&["checkout-index", "--all"], "checkout-index")?;
+        Ok(other)
+    }
+
+    /// The work tree.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Every argument vector passed to git so far (for `-v` logs and for tests proving
+    /// that no secret is ever an argument).
+    pub fn command_log(&self) -> Vec<Vec<OsString>> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// The top level of the work tree holding `self.dir()`.
+    pub fn toplevel(&self) -> Result<PathBuf, GitError> {
+        Ok(PathBuf::from(
+            self.text(&["rev-parse", "--show-toplevel"], "rev-parse")?,
+        ))
+    }
+
+    /// The checked-out branch, or `None` on a detached HEAD.
+    pub fn current_branch(&self) -> Result<Option<String>, GitError> {
+        let out = self.run(
+            &["symbolic-ref", "--quiet", "--short", "HEAD"],
+            "symbolic-ref",
+        );
+        match out {
+            Ok(out) => Ok(Some(utf8(out.stdout, "symbolic-ref")?.trim().to_owned())),
+            Err(GitError::Failed { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The commit id of `rev`.
+    pub fn rev_parse(&self, rev: &str) -> Result<String, GitError> {
+        self.text(&["rev-parse", "--verify", "--quiet", rev], "rev-parse")
+    }
+
+    /// Whether tracked files differ from HEAD (untracked files do not count).
+    pub fn has_tracked_changes(&self) -> Result<bool, GitError> {
+        let out = self.run(&["status", "--porcelain", "--untracked-files=no"], "status")?;
+        Ok(!out.stdout.is_empty())
+    }
+
+    /// The unified diff of the work tree against the index.
+    pub fn diff(&self) -> Result<Vec<u8>, GitError> {
+        Ok(self
+            .run(&["diff", "--no-color", "--no-ext-diff"], "diff")?
+            .stdout)
+    }
+
+    /// Commits every modified tracked file (`--all`) with `message`, author = committer =
+    /// the configured identity. Returns the new commit id, or `None` when no file
+    /// differs from HEAD (nothing to commit).
+    pub fn commit_all(&self, message: &str) -> Result<Option<String>, GitError> {
+        let mut cmd = self.base_command();
+        cmd.args([
+            "commit",
+            "--quiet",
+            "--all",
+            "--no-verify",
+            "--no-gpg-sign",
+            "--file",
+            "-",
+        ]);
+        let out = self.output(cmd, "commit", Some(message.as_bytes()))?;
+        if !out.status.success() {
+            if String::from_utf8_lossy(&out.stdout).contains("nothing to commit") {
+                return Ok(None);
+            }
+            return Err(failed("commit", &out));
+        }
+        self.rev_parse("HEAD").map(Some)
+    }
+
+    /// The value of configuration `key`, if set.
+    pub fn config_get(&self, key: &str) -> Result<Option<String>, GitError> {
+        match self.run(&["config", "--get", key], "config") {
+            Ok(out) => Ok(Some(utf8(out.stdout, "config")?.trim_end().to_owned())),
+            Err(GitError::Failed { stderr, .. }) if stderr.is_empty() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether `remote` has branch `branch`.
+    pub fn remote_has_branch(&self, remote: &str, branch: &str) -> Result<bool, GitError> {
+        let refname = format!("refs/heads/{branch}");
+        let out = self.run(
+            &["ls-remote", "--heads", "--", remote, refname.as_str()],
+            "ls-remote",
+        )?;
+        Ok(!out.stdout.is_empty())
+    }
+
+    /// Fetches `branch` of `remote`; returns the fetched commit id (`FETCH_HEAD`).
+    pub fn fetch(&self, remote: &str, branch: &str) -> Result<String, GitError> {
+        let refspec = format!("refs/heads/{branch}");
+        self.run(
+            &[
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--",
+                remote,
+                refspec.as_str(),
+            ],
+            "fetch",
+        )?;
+        self.rev_parse("FETCH_HEAD")
+    }
+
+    /// Whether `ancestor` is an ancestor of (or equal to) `descendant`.
+    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool, GitError> {
+        match self.run(
+            &["merge-base", "--is-ancestor", ancestor, descendant],
+            "merge-base",
+        ) {
+            Ok(_) => Ok(true),
+            Err(GitError::Failed { stderr, .. }) if stderr.is_empty() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Moves the current branch, index and work tree to `commit`.
+    pub fn reset_hard(&self, commit: &str) -> Result<(), GitError> {
+        self.run(&["reset", "--quiet", "--hard", commit], "reset")
+            .map(drop)
+    }
+
+    /// Replays the current branch's commits onto `upstream`; aborts the rebase and fails
+    /// when they do not apply cleanly (the checkout is left as it was).
+    pub fn rebase(&self, upstream: &str) -> Result<(), GitError> {
+        let result = self.run(&["rebase", "--quiet", "--no-autostash", upstream], "rebase");
+        if result.is_err() {
+            let _ = self.run(&["rebase", "--abort"], "rebase");
+        }
+        result.map(drop)
+    }
+
+    /// Pushes HEAD to `refs/heads/<branch>` of `remote` (creating the branch when missing).
+    /// Never forces; a refusal because the branch moved is [`GitError::PushRejected`].
+    pub fn push_head(&self, remote: &str, branch: &str) -> Result<PushOutcome, GitError> {
+        let refspec = format!("HEAD:refs/heads/{branch}");
+        let mut cmd = self.base_command();
+        // Not --porcelain: it moves the `[rejected]` report to stdout, and its reason
+        // ("fetch first") is what tells a moved branch from other refusals.
+        cmd.args(["push", "--", remote, refspec.as_str()]);
+        match self.run_in(cmd, "push", None) {
+            Ok(out) => {
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                if stderr.contains("Everything up-to-date") {
+                    Ok(PushOutcome::UpToDate)
+                } else {
+                    Ok(PushOutcome::Pushed)
+                }
+            }
+            Err(GitError::Failed { stderr, .. }) if is_moved(&stderr) => {
+                Err(GitError::PushRejected {
+                    branch: branch.to_owned(),
+                    stderr,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn text(&self, args: &[&str], subcommand: &str) -> Result<String, GitError> {
+        let out = self.run(args, subcommand)?;
+        Ok(utf8(out.stdout, subcommand)?.trim_end().to_owned())
+    }
+
+    fn run<S: AsRef<OsStr>>(&self, args: &[S], subcommand: &str) -> Result<Output, GitError> {
+        let mut cmd = self.base_command();
+        cmd.args(args);
+        self.run_in(cmd, subcommand, None)
+    }
+
+    /// A `git` command in the work tree with the controlled environment.
+    fn base_command(&self) -> Command {
+        let mut cmd = Command::new("git");
+        if self.dir.is_dir() {
+            cmd.current_dir(&self.dir);
+        }
+        if let Some((index, tree)) = &self.detached_tree {
+            let mut arg = OsString::from("--work-tree=");
+            arg.push(tree);
+            cmd.arg(arg).env("GIT_INDEX_FILE", index);
+        }
+        cmd.env("GIT_TERMINAL_PROMPT", "0")
+            // A stray askpass program of the desktop (SSH_ASKPASS) must not pop up.
+            .env_remove("SSH_ASKPASS")
+            .env("LC_ALL", "C")
+            .stdin(Stdio::null());
+        for (k, v) in &self.credentials.env {
+            cmd.env(k, v);
+        }
+        if let Some(id) = &self.identity {
+            cmd.env("GIT_AUTHOR_NAME", &id.name)
+                .env("GIT_AUTHOR_EMAIL", &id.email)
+                .env("GIT_COMMITTER_NAME", &id.name)
+                .env("GIT_COMMITTER_EMAIL", &id.email);
+        }
+        cmd
+    }
+
+    fn run_in(
+        &self,
+        cmd: Command,
+        subcommand: &str,
+        stdin: Option<&[u8]>,
+    ) -> Result<Output, GitError> {
+        let out = self.output(cmd, subcommand, stdin)?;
+        if out.status.success() {
+            Ok(out)
+        } else {
+            Err(failed(subcommand, &out))
+        }
+    }
+
+    /// Runs `cmd` to completion whatever its exit status.
+    fn output(
+        &self,
+        mut cmd: Command,
+        subcommand: &str,
+        stdin: Option<&[u8]>,
+    ) -> Result<Output, GitError> {
+        if let Ok(mut log) = self.log.lock() {
+            log.push(cmd.get_args().map(OsStr::to_os_string).collect());
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        if stdin.is_some() {
+            cmd.stdin(Stdio::piped());
+        }
+        let spawn_err = |source| GitError::Spawn {
+            subcommand: subcommand.to_owned(),
+            source,
+        };
+        let mut child = cmd.spawn().map_err(spawn_err)?;
+        if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            pipe.write_all(bytes).map_err(spawn_err)?;
+        }
+        child.wait_with_output().map_err(spawn_err)
+    }
+}
+
+fn failed(subcommand: &str, out: &Output) -> GitError {
+    GitError::Failed {
+        subcommand: subcommand.to_owned(),
+        status: out.status.to_string(),
+        stderr: redact(String::from_utf8_lossy(&out.stderr).trim()),
+    }
+}
+
+/// Whether a failed push's report says the remote branch moved (as opposed to auth,
+/// network or hook failures).
+fn is_moved(stderr: &str) -> bool {
+    stderr.contains("[rejected]")
+        && (stderr.contains("fetch first")
+            || stderr.contains("non-fast-forward")
+            || stderr.contains("stale info"))
+        || stderr.contains("cannot lock ref")
+        || stderr.contains("failed to update ref")
+}
+
+/// Removes user information (`user:password@`) from every URL in `text`.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find("://") {
+        let (head, tail) = rest.split_at(pos + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '/' | '\'' | '"' | '>'))
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str("***@");
+                out.push_str(&authority[at + 1..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn utf8(bytes: Vec<u8>, subcommand: &str) -> Result<String, GitError> {
+    String::from_utf8(bytes).map_err(|e| GitError::Unexpected {
+        subcommand: subcommand.to_owned(),
+        output: redact(&String::from_utf8_lossy(e.as_bytes())),
+    })
+}
+
+fn shell_quote(path: &Path) -> String {
+    format!("'{}'", path.to_string_lossy().replace('\'', "'\\''"))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_removes_userinfo() {
+        let cases = [
+            (
+                "fatal: Authentication failed for 'https://bob:s3cret@host/repo.git/'",
+                "fatal: Authentication failed for 'https://***@host/repo.git/'",
+            ),
+            ("https://host/x", "https://host/x"),
+            ("ssh://git@host:22/x y", "ssh://***@host:22/x y"),
+            (
+                "a http://u@h b https://h2/p",
+                "a http://***@h b https://h2/p",
+            ),
+            ("no url here", "no url here"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(redact(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn moved_detection() {
+        let cases = [
+            (" ! [rejected]        HEAD -> main (fetch first)", true),
+            (" ! [rejected]        HEAD -> main (non-fast-forward)", true),
+            (
+                " ! [remote rejected] HEAD -> main (pre-receive hook declined)",
+                false,
+            ),
+            ("fatal: Authentication failed", false),
+            (
+                "error: cannot lock ref 'refs/heads/main': is at x but expected y",
+                true,
+            ),
+        ];
+        for (input, want) in cases {
+            assert_eq!(is_moved(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn secret_dir_without_keys_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Credentials::from_secret_dir(dir.path()),
+            Err(GitError::NoCredentials { .. })
+        ));
+    }
+
+    #[test]
+    fn askpass_script_holds_no_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("username"), "bob").unwrap();
+        fs::write(dir.path().join("password"), "hunter2-secret").unwrap();
+        let creds = Credentials::from_secret_dir(dir.path()).unwrap();
+        let (_, script) = creds.env.iter().find(|(k, _)| k == "GIT_ASKPASS").unwrap();
+        let body = fs::read_to_string(script).unwrap();
+        assert!(!body.contains("hunter2"));
+        for (_, v) in &creds.env {
+            assert!(!v.to_string_lossy().contains("hunter2"));
+        }
+        let out = Command::new(script)
+            .arg("Password for 'x': ")
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, b"hunter2-secret");
+        let out = Command::new(script)
+            .arg("Username for 'x': ")
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, b"bob");
+    }
+}

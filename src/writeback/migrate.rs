@@ -1,0 +1,356 @@
+//! `imagescan migrate`: moves the `imageScans:` block of `DIR/fleet.yaml` into
+//! `DIR/imagescan.yaml` (creating it, or appending the items to its `imageScans:` list),
+//! removing only that block from fleet.yaml: every other byte of fleet.yaml — comments,
+//! key order, CRLF line ends, a missing final newline — stays. Fleet ≥ 0.15 rejects
+//! `imageScans` in fleet.yaml unless its own scanner is on.
+//!
+//! The edit is a byte-level cut located with saphyr spans (top-level keys' lines); the
+//! YAML is never re-emitted. [`plan`] is pure; [`migrate_dir`] reads and writes the two
+//! files (atomically, imagescan.yaml first, so an interruption never loses a scan).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use saphyr::{LoadableYamlNode as _, MarkedYaml, Scalar, YamlData};
+
+use crate::writeback::write_atomic;
+
+/// Why the migration cannot be done.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file is not valid YAML.
+    #[error("{path}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A shape the byte-exact edit cannot handle.
+    #[error("{path}:{line}: {message}")]
+    Unsupported {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What and why.
+        message: String,
+    },
+    /// A scan is defined in both files with different contents.
+    #[error(
+        "{path}:{line}: imageScans: tagName {name:?} is already defined in imagescan.yaml; remove one of the two definitions first"
+    )]
+    Duplicate {
+        /// fleet.yaml.
+        path: PathBuf,
+        /// Line of the fleet.yaml definition.
+        line: usize,
+        /// The tagName.
+        name: String,
+    },
+    /// fleet.yaml or imagescan.yaml is a symbolic link (it could point outside DIR).
+    #[error("{path} is a symbolic link; migrate edits only regular files inside DIR")]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
+}
+
+/// The new contents of both files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// fleet.yaml without its `imageScans:` block.
+    pub fleet: String,
+    /// imagescan.yaml with the scans.
+    pub imagescan: String,
+    /// How many scans moved (0 when imagescan.yaml already had all of them).
+    pub moved: usize,
+}
+
+/// What [`migrate_dir`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MigrateOutcome {
+    /// fleet.yaml has no `imageScans` (or no fleet.yaml): nothing was written.
+    NothingToDo,
+    /// The scans were moved.
+    Moved {
+        /// How many scans were added to imagescan.yaml.
+        scans: usize,
+        /// Whether imagescan.yaml was created.
+        created: bool,
+    },
+}
+
+/// One top-level `imageScans:` block, by lines.
+struct Block {
+    /// 0-based index of the `imageScans:` key line.
+    key_line: usize,
+    /// 0-based index one past the block's last line (trailing blank and column-0
+    /// comment lines excluded: they belong to what follows).
+    end_line: usize,
+    /// Whether the value is a flow collection or scalar on the key line.
+    inline_value: bool,
+    /// The items' tagNames with their 1-based lines.
+    tag_names: Vec<(String, usize)>,
+}
+
+/// Computes the migration of `fleet` (fleet.yaml text) into `imagescan` (imagescan.yaml
+/// text, when it exists). `None` when fleet.yaml has no `imageScans`.
+pub fn plan(
+    fleet: &str,
+    imagescan: Option<&str>,
+    fleet_path: &Path,
+    imagescan_path: &Path,
+) -> Result<Option<Migration>, MigrateError> {
+    let fleet_lines = lines(fleet);
+    let Some(block) = find_block(fleet, &fleet_lines, fleet_path)? else {
+        return Ok(None);
+    };
+    let new_fleet: String = fleet_lines[..block.key_line]
+        .iter()
+        .chain(&fleet_lines[block.end_line..])
+        .copied()
+        .collect();
+    let eol = if fleet_lines[block.key_line].ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut block_text: String = fleet_lines[block.key_line..block.end_line].concat();
+    if !block_text.ends_with('\n') {
+        block_text.push_str(eol);
+    }
+
+    let Some(existing) = imagescan else {
+        return Ok(Some(Migration {
+            fleet: new_fleet,
+            imagescan: block_text,
+            moved: block.tag_names.len(),
+        }));
+    };
+    let is_lines = lines(existing);
+    let target = find_block(existing, &is_lines, imagescan_path)?;
+    let Some(target) = target else {
+        // No imageScans yet: the block goes at the end.
+        let mut out = existing.to_owned();
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push_str(eol);
+        }
+        out.push_str(&block_text);
+        return Ok(Some(Migration {
+            fleet: new_fleet,
+            imagescan: out,
+            moved: block.tag_names.len(),
+        }));
+    };
+    // Scans already in imagescan.yaml: all of them means an interrupted earlier run
+    // (imagescan.yaml is written first), so only fleet.yaml is left to clean.
+    let known: Vec<&str> = target.tag_names.iter().map(|(n, _)| n.as_str()).collect();
+    let present: Vec<&(String, usize)> = block
+        .tag_names
+        .iter()
+        .filter(|(n, _)| known.contains(&n.as_str()))
+        .collect();
+    if !present.is_empty() {
+        if present.len() == block.tag_names.len() {
+            return Ok(Some(Migration {
+                fleet: new_fleet,
+                imagescan: existing.to_owned(),
+                moved: 0,
+            }));
+        }
+        let (name, line) = present[0];
+        return Err(MigrateError::Duplicate {
+            path: fleet_path.to_path_buf(),
+            line: *line,
+            name: name.clone(),
+        });
+    }
+    for (b, path, text_lines) in [
+        (&block, fleet_path, &fleet_lines),
+        (&target, imagescan_path, &is_lines),
+    ] {
+        if b.inline_value {
+            return Err(MigrateError::Unsupported {
+                path: path.to_path_buf(),
+                line: b.key_line + 1,
+                message: format!(
+                    "imageScans is written in flow style ({}); make it a block list (`- tagName: …` lines) to merge",
+                    text_lines[b.key_line].trim_end()
+                ),
+            });
+        }
+    }
+    let items = &fleet_lines[block.key_line + 1..block.end_line];
+    let shift = dash_indent(&is_lines[target.key_line + 1..target.end_line])
+        .zip(dash_indent(items))
+        .map(|(want, have)| want as isize - have as isize)
+        .unwrap_or(0);
+    let mut out: String = is_lines[..target.end_line].concat();
+    if !out.ends_with('\n') {
+        out.push_str(eol);
+    }
+    for line in items {
+        out.push_str(&reindent(line, shift));
+    }
+    if !out.ends_with('\n') {
+        out.push_str(eol);
+    }
+    out.push_str(&is_lines[target.end_line..].concat());
+    Ok(Some(Migration {
+        fleet: new_fleet,
+        imagescan: out,
+        moved: block.tag_names.len(),
+    }))
+}
+
+/// Migrates `dir`: reads fleet.yaml and imagescan.yaml there, writes both atomically.
+pub fn migrate_dir(dir: &Path) -> Result<MigrateOutcome, MigrateError> {
+    let fleet_path = dir.join("fleet.yaml");
+    let imagescan_path = dir.join("imagescan.yaml");
+    let Some(fleet) = read_regular(&fleet_path)? else {
+        return Ok(MigrateOutcome::NothingToDo);
+    };
+    let imagescan = read_regular(&imagescan_path)?;
+    let Some(m) = plan(&fleet, imagescan.as_deref(), &fleet_path, &imagescan_path)? else {
+        return Ok(MigrateOutcome::NothingToDo);
+    };
+    let write = |path: &Path, text: &str| {
+        write_atomic(path, text.as_bytes()).map_err(|source| MigrateError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    if imagescan.as_deref() != Some(m.imagescan.as_str()) {
+        write(&imagescan_path, &m.imagescan)?;
+    }
+    write(&fleet_path, &m.fleet)?;
+    Ok(MigrateOutcome::Moved {
+        scans: m.moved,
+        created: imagescan.is_none(),
+    })
+}
+
+fn read_regular(path: &Path) -> Result<Option<String>, MigrateError> {
+    let io = |source| MigrateError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(e)),
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(MigrateError::Symlink {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(_) => {}
+    }
+    fs::read_to_string(path).map(Some).map_err(io)
+}
+
+/// The text split after each `\n` (a final line without one included).
+fn lines(text: &str) -> Vec<&str> {
+    text.split_inclusive('\n').collect()
+}
+
+fn find_block(text: &str, lines: &[&str], path: &Path) -> Result<Option<Block>, MigrateError> {
+    let docs = MarkedYaml::load_from_str(text).map_err(|e| MigrateError::Syntax {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let Some(doc) = docs.first() else {
+        return Ok(None);
+    };
+    let YamlData::Mapping(map) = &doc.data else {
+        return Ok(None);
+    };
+    let mut keys = map.iter();
+    let found = keys.by_ref().find(|(k, _)| is_str(k, "imageScans"));
+    let Some((key, value)) = found else {
+        return Ok(None);
+    };
+    let key_line = key.span.start.line() - 1;
+    if key.span.start.col() != 0 {
+        return Err(MigrateError::Unsupported {
+            path: path.to_path_buf(),
+            line: key_line + 1,
+            message: "imageScans must be a top-level key at the start of its line".into(),
+        });
+    }
+    // The block ends where the next top-level key starts, or at the end of the
+    // document (`---` / `...`) or of the file.
+    let next_key = keys.next().map(|(k, _)| k.span.start.line() - 1);
+    let doc_end = lines
+        .iter()
+        .enumerate()
+        .skip(key_line + 1)
+        .find(|(_, l)| l.starts_with("---") || l.starts_with("..."))
+        .map(|(i, _)| i);
+    let mut end = [next_key, doc_end]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(lines.len());
+    while end > key_line + 1 {
+        let l = lines[end - 1];
+        if l.trim().is_empty() || l.starts_with('#') {
+            end -= 1;
+        } else {
+            break;
+        }
+    }
+    let after_key = lines[key_line]
+        .split_once(':')
+        .map(|(_, v)| v.trim())
+        .unwrap_or("");
+    let inline_value = !after_key.is_empty() && !after_key.starts_with('#');
+    let mut tag_names = Vec::new();
+    if let YamlData::Sequence(items) = &value.data {
+        for item in items {
+            if let Some(name) = item.data.as_mapping_get("tagName")
+                && let YamlData::Value(Scalar::String(s)) = &name.data
+            {
+                tag_names.push((s.to_string(), name.span.start.line()));
+            }
+        }
+    }
+    Ok(Some(Block {
+        key_line,
+        end_line: end,
+        inline_value,
+        tag_names,
+    }))
+}
+
+fn is_str(node: &MarkedYaml<'_>, want: &str) -> bool {
+    matches!(&node.data, YamlData::Value(Scalar::String(s)) if s == want)
+}
+
+/// The indentation of the first `- ` line.
+fn dash_indent(lines: &[&str]) -> Option<usize> {
+    lines.iter().find_map(|l| {
+        let t = l.trim_start_matches(' ');
+        t.starts_with('-').then(|| l.len() - t.len())
+    })
+}
+
+fn reindent(line: &str, shift: isize) -> String {
+    if shift == 0 || line.trim().is_empty() {
+        return line.to_owned();
+    }
+    if shift > 0 {
+        return format!("{}{line}", " ".repeat(shift as usize));
+    }
+    let strip = (-shift) as usize;
+    let spaces = line.len() - line.trim_start_matches(' ').len();
+    line[spaces.min(strip)..].to_owned()
+}
