@@ -12,6 +12,7 @@ mod resolve;
 mod scan;
 mod select;
 mod workspace;
+mod writeback;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -38,6 +39,8 @@ enum Command {
     Resolve(resolve::ResolveArgs),
     /// Run the scans defined for DIR and show what each selects.
     Scan(scan::ScanArgs),
+    /// Resolve the markers of a git checkout, commit what changed and push it.
+    Writeback(writeback::WritebackArgs),
     /// Select a tag from tags given on stdin, one a line (the policy engine, no registry).
     Select(select::SelectArgs),
     /// Validate the configuration with no network; report every problem with file:line.
@@ -81,6 +84,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Render(args) => render::run(&args),
         Command::Resolve(args) => resolve::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Writeback(args) => writeback::run(&args),
         Command::Select(args) => select::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Cache(args) => cache::run(&args),

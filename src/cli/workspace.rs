@@ -20,7 +20,16 @@ use crate::scan::{ScanErrors, ScanOptions, ScanOutcome, Scanner};
 
 /// Loads DIR's configuration; invalid configuration is exit 2 with every diagnostic.
 pub fn load_config(dir: &Path, extra: &[PathBuf]) -> Result<ConfigSet, CliError> {
-    let config = ConfigSet::load(dir, extra).or_invalid()?;
+    load_config_with_root(dir, extra, None)
+}
+
+/// [`load_config`] with the repository root given (see [`ConfigSet::load_with_root`]).
+pub fn load_config_with_root(
+    dir: &Path,
+    extra: &[PathBuf],
+    root: Option<&Path>,
+) -> Result<ConfigSet, CliError> {
+    let config = ConfigSet::load_with_root(dir, extra, root).or_invalid()?;
     let mut err = std::io::stderr().lock();
     for warning in &config.warnings {
         let _ = writeln!(err, "imagescan: warning: {warning}");

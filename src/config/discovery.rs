@@ -69,9 +69,20 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ConfigError + '_ {
 }
 
 /// Finds the configuration files for `dir` (and the explicit `extra` files).
-pub(crate) fn discover(dir: &Path, extra: &[PathBuf]) -> Result<Discovery, ConfigError> {
+pub(crate) fn discover(
+    dir: &Path,
+    extra: &[PathBuf],
+    root: Option<&Path>,
+) -> Result<Discovery, ConfigError> {
     let canonical_dir = dir.canonicalize().map_err(io_error(dir))?;
-    let root = repository_root(&canonical_dir);
+    let root = match root
+        .map(Path::canonicalize)
+        .transpose()
+        .map_err(io_error(dir))?
+    {
+        Some(root) if canonical_dir.starts_with(&root) => root,
+        _ => repository_root(&canonical_dir),
+    };
     let mut discovery = Discovery {
         files: Vec::new(),
         refused: Vec::new(),

@@ -135,7 +135,18 @@ impl ConfigSet {
     /// [`ConfigError::Invalid`]; `ConfigError::Io` is for `dir` or a `--config` file that
     /// cannot be read at all.
     pub fn load(dir: &Path, extra: &[PathBuf]) -> Result<Self, ConfigError> {
-        let found = discovery::discover(dir, extra)?;
+        Self::load_with_root(dir, extra, None)
+    }
+
+    /// [`ConfigSet::load`] with the repository root given rather than found by looking
+    /// for `.git` (e.g. a tree exported from git for a dry run, which has none). A `root`
+    /// that does not contain `dir` is ignored.
+    pub fn load_with_root(
+        dir: &Path,
+        extra: &[PathBuf],
+        root: Option<&Path>,
+    ) -> Result<Self, ConfigError> {
+        let found = discovery::discover(dir, extra, root)?;
         let mut errors = found.refused;
         let mut set = ConfigSet::default();
         // Every name defined, with its scope and role, for the duplicate check.
