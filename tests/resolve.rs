@@ -365,3 +365,63 @@ fn prerelease_is_ignored_by_star_so_nothing_is_selected() {
     }
     assert_eq!(snapshot(cases.root()), before);
 }
+
+/// The demo with values.yaml moved to shared/ and reached through `values-link.yaml`, a
+/// symlink inside DIR.
+fn demo_with_inner_link() -> DemoCopy {
+    let repo = DemoCopy::new();
+    fs::create_dir(repo.demo().join("shared")).unwrap();
+    fs::rename(
+        repo.demo().join("values.yaml"),
+        repo.demo().join("shared/values.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("shared/values.yaml", repo.demo().join("values-link.yaml")).unwrap();
+    repo
+}
+
+#[test]
+fn write_through_a_symlink_inside_dir_keeps_the_link() {
+    for args in [
+        &["resolve", "demo", "--write"][..],
+        &["render", "demo", "--in-place", "--", "true"],
+    ] {
+        let repo = demo_with_inner_link();
+        let out = run(repo.root(), args);
+        assert_exit(&out, 0);
+        let link = repo.demo().join("values-link.yaml");
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink(),
+            "{args:?} replaced the link with a file"
+        );
+        assert_golden(
+            "demo-resolved/values.yaml",
+            &fs::read(repo.demo().join("shared/values.yaml")).unwrap(),
+        );
+        let check = run(repo.root(), &["resolve", "demo", "--check"]);
+        assert_exit(&check, 0);
+    }
+}
+
+#[test]
+fn a_file_resolving_differently_through_a_link_is_not_written() {
+    let repo = demo_with_inner_link();
+    // In shared/, web-channel selects the least main-* tag; through the link, the greatest.
+    write(
+        &repo.demo(),
+        "shared/imagescan.yaml",
+        "imageScans:\n- tagName: web-channel\n  image: registry.example.com/team/web\n  filterTags: {pattern: '^main-'}\n  policy: {alphabetical: {order: desc}}\n",
+    );
+    let before = snapshot(repo.root());
+    let out = run(repo.root(), &["resolve", "demo", "--write"]);
+    assert_failed(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("demo/shared/values.yaml and demo/values-link.yaml are the same file"),
+        "{err}"
+    );
+    assert_eq!(snapshot(repo.root()), before);
+}
