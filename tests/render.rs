@@ -222,6 +222,15 @@ fn unreachable_registry_fails_with_the_scan_and_its_definition() {
     assert!(err.contains("scan unreachable"), "{err}");
     assert!(err.contains("app/imagescan.yaml:2"), "{err}");
     assert!(err.contains("127.0.0.1:1"), "{err}");
+    // Offline, the empty cache is the failure (no connection is tried).
+    let out = run(temp.path(), &["render", "app", "--offline"]);
+    assert_failed(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("scan unreachable (app/imagescan.yaml:2)"),
+        "{err}"
+    );
+    assert!(err.contains("offline"), "{err}");
     // resolve fails the same way and writes nothing.
     let before = snapshot(temp.path());
     let out = run(temp.path(), &["resolve", "app", "--write"]);

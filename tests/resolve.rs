@@ -425,3 +425,26 @@ fn a_file_resolving_differently_through_a_link_is_not_written() {
     );
     assert_eq!(snapshot(repo.root()), before);
 }
+
+#[test]
+fn a_suspended_scan_leaves_its_values_alone() {
+    let repo = DemoCopy::new();
+    let config = fs::read_to_string(repo.demo().join("imagescan.yaml")).unwrap();
+    let suspended = config.replace(
+        "  image: registry.example.com/team/migrate\n",
+        "  image: registry.example.com/team/migrate\n  suspend: true\n",
+    );
+    assert_ne!(suspended, config);
+    write(&repo.demo(), "imagescan.yaml", &suspended);
+    let out = run(repo.root(), &["resolve", "demo", "--write"]);
+    assert_exit(&out, 0);
+    assert_eq!(stderr(&out), "imagescan: 6 value(s) changed in 3 file(s)\n");
+    assert_eq!(
+        fs::read(repo.demo().join("cronjob.yaml")).unwrap(),
+        fs::read(crate_root().join("testdata/demo/cronjob.yaml")).unwrap()
+    );
+    assert_golden(
+        "demo-resolved/deployment.yaml",
+        &fs::read(repo.demo().join("deployment.yaml")).unwrap(),
+    );
+}
