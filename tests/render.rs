@@ -334,3 +334,30 @@ fn scan_table_has_a_header_and_one_row_per_scan() {
     );
     assert!(lines[4].contains("main-1700086400"));
 }
+
+/// Every file of `dir` (relative to the crate root), recursively.
+fn files_under(dir: &str) -> Vec<String> {
+    let mut found: Vec<String> = snapshot(&crate_root().join(dir))
+        .into_keys()
+        .map(|path| format!("{dir}/{}", path.display()))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn the_demo_runs_from_a_fresh_clone() {
+    // A fresh clone holds only what git tracks: the demo, its layouts and its goldens
+    // must all be tracked (an untracked layout blob would make the demo pass here only).
+    for dir in ["testdata/demo", "testdata/oci", "testdata/golden"] {
+        let out = std::process::Command::new("git")
+            .args(["ls-files", "--", dir])
+            .current_dir(crate_root())
+            .output()
+            .expect("run git");
+        assert!(out.status.success(), "git ls-files failed");
+        let mut tracked: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
+        tracked.sort();
+        assert_eq!(tracked, files_under(dir), "untracked files under {dir}");
+    }
+}
