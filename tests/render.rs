@@ -185,6 +185,10 @@ fn symlink_out_of_dir_is_refused_by_render() {
         assert!(!err.contains("SECRET-7f3a"), "{args:?}: {err}");
         assert_eq!(snapshot(repo.root()), before, "{args:?} changed files");
     }
+    // Excluded, the link is not followed and the rest renders as usual.
+    let out = run(repo.root(), &["render", "demo", "--exclude", "leak.yaml"]);
+    assert_exit(&out, 0);
+    assert_golden("demo-render.yaml", &out.stdout);
 }
 
 #[test]
