@@ -104,21 +104,21 @@ fn render_command(
     let (plan, markers) = files.plan(config, &args.dir, &original)?;
     let outcomes = workspace::run_scans(&plan, &args.source)?;
     let mut rewritten = Vec::new();
-    for (i, file) in files.list.iter().enumerate() {
-        let Some(markers) = &markers[i] else { continue };
+    for (i, markers) in markers.iter().enumerate() {
+        let Some(markers) = markers else { continue };
         let mut out = Vec::new();
         let changes = plan
             .rewrite(markers, files.bytes(i), &outcomes, &mut out)
             .or_failure()?;
         if !changes.is_empty() {
-            rewritten.push((workdir.join(&file.relative), out));
+            rewritten.push((i, out));
         }
     }
-    for (path, bytes) in &rewritten {
-        crate::fsutil::write_atomic(path, bytes)
-            .with_context(|| format!("cannot write {}", path.display()))
-            .or_failure()?;
-    }
+    let rewritten: Vec<(usize, &[u8])> = rewritten
+        .iter()
+        .map(|(i, out)| (*i, out.as_slice()))
+        .collect();
+    workspace::write_files(&files, &args.dir, &rewritten)?;
 
     let (program, rest) = args.command.split_first().expect("clap requires CMD");
     let output = Command::new(program)

@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{ArgGroup, Args};
 
 use super::common::{ConfigArgs, SourceArgs};
@@ -75,12 +74,9 @@ pub fn run(args: &ResolveArgs) -> CliResult {
     }
 
     if args.write {
-        for file in &changed {
-            let path = args.dir.join(&file.relative);
-            crate::fsutil::write_atomic(&path, &file.new)
-                .with_context(|| format!("cannot write {}", path.display()))
-                .or_failure()?;
-        }
+        let rewritten: Vec<(usize, &[u8])> =
+            changed.iter().map(|f| (f.old, f.new.as_slice())).collect();
+        workspace::write_files(&files, &args.dir, &rewritten)?;
         let mut err = std::io::stderr().lock();
         let _ = writeln!(
             err,

@@ -2,6 +2,7 @@
 //! and read the files, plan their markers, run the scans — each failure mapped to its
 //! exit code (invalid input 2, operational 1) with every problem listed.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::ops::Range;
@@ -102,6 +103,45 @@ impl Files {
         plan.problems().map_err(invalid_diagnostics)?;
         Ok((plan, markers))
     }
+}
+
+/// Writes rewritten files (`(index into files.list, new bytes)`) atomically, each to its
+/// [`ManifestFile::path`]: for a symlink inside DIR that is the link's target, so the link
+/// stays a link (writing to the link's own path would replace it with a regular file). A
+/// file reached by several paths (a link and its target) is written once; when its
+/// markers resolved differently through them (other scans in scope), nothing is written.
+pub fn write_files(
+    files: &Files,
+    shown_dir: &Path,
+    rewritten: &[(usize, &[u8])],
+) -> Result<(), CliError> {
+    let mut targets: HashMap<&Path, (usize, &[u8])> = HashMap::with_capacity(rewritten.len());
+    let mut writes = Vec::with_capacity(rewritten.len());
+    for &(index, bytes) in rewritten {
+        let path = files.list[index].path.as_path();
+        match targets.get(path) {
+            None => {
+                targets.insert(path, (index, bytes));
+                writes.push((path, bytes));
+            }
+            Some(&(_, first)) if first == bytes => {}
+            Some(&(other, _)) => {
+                return Err(CliError::invalid(anyhow!(
+                    "{} and {} are the same file ({}), but their markers resolve differently \
+                     there; nothing was written",
+                    shown_dir.join(&files.list[other].relative).display(),
+                    shown_dir.join(&files.list[index].relative).display(),
+                    path.display()
+                )));
+            }
+        }
+    }
+    for (path, bytes) in writes {
+        crate::fsutil::write_atomic(path, bytes)
+            .with_context(|| format!("cannot write {}", path.display()))
+            .or_failure()?;
+    }
+    Ok(())
 }
 
 fn read_into(path: &Path, bytes: &mut Vec<u8>) -> anyhow::Result<()> {

@@ -77,7 +77,19 @@ impl<'c> Plan<'c> {
         let markers = match marker::find_markers(text) {
             Ok(markers) if markers.is_empty() => return None,
             Ok(markers) => markers,
-            Err(errors) => {
+            Err(mut errors) => {
+                // The file's other markers may name undefined scans: list those too now,
+                // not only once these are fixed (`check` reports every problem).
+                for marker in markers_besides(text, &errors) {
+                    if self
+                        .config
+                        .scan_for_resolved(resolved, &marker.scan)
+                        .is_none()
+                    {
+                        errors.push(MarkerError::undefined_scan(&marker));
+                    }
+                }
+                errors.sort_by_key(|e| e.line);
                 self.problems
                     .extend(errors.iter().map(|e| e.to_diagnostic(shown)));
                 return None;
@@ -161,5 +173,62 @@ impl<'c> Plan<'c> {
             path: file.path.clone(),
             source,
         })
+    }
+}
+
+/// The well-formed markers of a text in which [`marker::find_markers`] found `errors`:
+/// the markers found once the erroneous lines' `$imagescan` are blanked out (same length,
+/// so line numbers and offsets stay). Only the error path pays for this second pass.
+fn markers_besides(text: &[u8], errors: &[MarkerError]) -> Vec<Marker> {
+    let mut lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    let mut copy = text.to_vec();
+    let mut start = 0;
+    for (index, line) in text.split(|&b| b == b'\n').enumerate() {
+        if lines.binary_search(&(index + 1)).is_ok() {
+            let needle = marker::NEEDLE;
+            let mut at = 0;
+            while let Some(i) = line[at..].windows(needle.len()).position(|w| w == needle) {
+                copy[start + at + i..start + at + i + needle.len()].fill(b' ');
+                at += i + needle.len();
+            }
+        }
+        start += line.len() + 1;
+    }
+    marker::find_markers(&copy).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markers_besides;
+    use crate::marker::find_markers;
+
+    #[test]
+    fn markers_besides_the_erroneous_lines() {
+        // (text, scans of the well-formed markers found besides the errors)
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "a: 1 # {\"$imagescan\": \"x\"}\nb: 2 # {\"$imagescan\": \"y:bogus\"}\n",
+                &["x"],
+            ),
+            (
+                "a: # {\"$imagescan\": \"x\"}\n  nested: 1\nb: 2 # {\"$imagescan\": y}\nc: 3 # {\"$imagescan\": \"z:tag\"}",
+                &["z"],
+            ),
+            (
+                "a: 1 # {\"$imagescan\": \"x\"\r\nb: 2 # {\"$imagescan\": \"y\"}\r\n",
+                &["y"],
+            ),
+            ("a: 1 # {\"$imagescan\": \"$imagescan\"\n", &[]),
+        ];
+        for (text, scans) in cases {
+            let errors = find_markers(text.as_bytes()).expect_err(text);
+            let found: Vec<String> = markers_besides(text.as_bytes(), &errors)
+                .into_iter()
+                .map(|m| m.scan)
+                .collect();
+            assert_eq!(found, *scans, "{text:?}");
+        }
     }
 }
