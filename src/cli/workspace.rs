@@ -144,6 +144,14 @@ pub fn write_files(
     Ok(())
 }
 
+/// Reads the file at `path` (shown as `shown`) into `buffer`, replacing its contents.
+pub fn read_file(path: &Path, shown: &Path, buffer: &mut Vec<u8>) -> Result<(), CliError> {
+    buffer.clear();
+    read_into(path, buffer)
+        .with_context(|| format!("cannot read {}", shown.display()))
+        .or_failure()
+}
+
 fn read_into(path: &Path, bytes: &mut Vec<u8>) -> anyhow::Result<()> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();

@@ -10,6 +10,8 @@
 
 pub mod copy;
 pub mod documents;
+pub mod handles;
+pub mod runs;
 pub mod stream;
 pub mod walk;
 
@@ -19,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 pub use copy::{CopySummary, copy_tree};
 pub use documents::{Document, Documents, Format, documents};
+pub use runs::{Run, runs};
 pub use stream::StreamWriter;
 pub use walk::{Excludes, ManifestFile, WalkError, manifest_files, marker_files};
 

@@ -5,9 +5,11 @@
 //! last). The writer is the caller's: give it a large buffer (`BufWriter` of ~1 MiB) for
 //! speed, or a `Vec<u8>` to emit nothing until everything succeeded.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::documents::{Format, documents};
+use super::runs::Run;
 
 /// Accumulates documents into one stream.
 #[derive(Debug)]
@@ -46,6 +48,38 @@ impl<W: Write> StreamWriter<W> {
             }
             self.documents += 1;
             written += 1;
+        }
+        Ok(written)
+    }
+
+    /// Writes the [`Run`]s of `file` (computed from its bytes when they were read) by
+    /// copying from the file: with `W` a `BufWriter` over stdout or a file, the kernel
+    /// copies (`copy_file_range`, `sendfile`, `splice`) and the bytes never pass through
+    /// this process. Returns how many documents it wrote.
+    pub fn copy_runs(&mut self, file: &File, runs: &[Run]) -> io::Result<usize> {
+        let mut written = 0;
+        for run in runs {
+            if self.documents > 0 {
+                self.out.write_all(b"---\n")?;
+                self.bytes += 4;
+            }
+            let mut reader = file;
+            reader.seek(SeekFrom::Start(run.range.start as u64))?;
+            let len = (run.range.end - run.range.start) as u64;
+            let copied = io::copy(&mut reader.take(len), &mut self.out)?;
+            if copied != len {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file became shorter while it was rendered",
+                ));
+            }
+            self.bytes += len;
+            if run.newline {
+                self.out.write_all(b"\n")?;
+                self.bytes += 1;
+            }
+            self.documents += run.documents;
+            written += run.documents;
         }
         Ok(written)
     }

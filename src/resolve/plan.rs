@@ -26,6 +26,17 @@ pub struct FileMarkers {
     pub markers: Vec<PlannedMarker>,
 }
 
+impl FileMarkers {
+    /// Whether `text` still holds exactly these markers (the file was not changed since
+    /// it was planned), so that their byte ranges may be edited.
+    pub fn matches(&self, text: &[u8]) -> bool {
+        marker::find_markers(text).is_ok_and(|found| {
+            found.len() == self.markers.len()
+                && found.iter().zip(&self.markers).all(|(a, b)| *a == b.marker)
+        })
+    }
+}
+
 /// Everything markers need from the scans, collected over many files.
 #[derive(Debug)]
 pub struct Plan<'c> {
