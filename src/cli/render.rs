@@ -19,6 +19,7 @@ use crate::render::{
     Excludes, Format, ManifestFile, Run, StreamWriter, copy_tree, manifest_files, marker_files,
     runs,
 };
+use crate::render::handles::open_file_budget;
 use crate::resolve::{FileMarkers, Plan};
 
 /// Arguments of `imagescan render`.
@@ -83,15 +84,22 @@ fn render_stream(
     let mut buffer = Vec::new();
     let mut plan = Plan::new(config);
     let mut passes = Vec::with_capacity(list.len());
+    // Files stay open for the second pass, as many as the open-file limit allows.
+    let mut budget = open_file_budget();
     for file in &list {
         let shown = args.dir.join(&file.relative);
-        workspace::read_file(&file.path, &shown, &mut buffer)?;
-        passes.push(
-            match plan.add_file(&shown, &root.join(&file.relative), &buffer) {
-                Some(markers) => SecondPass::Rewrite(markers),
-                None => SecondPass::Copy(runs(&buffer, format_of(file))),
-            },
-        );
+        let opened = workspace::read_file(&file.path, &shown, &mut buffer)?;
+        let pass = match plan.add_file(&shown, &root.join(&file.relative), &buffer) {
+            None => SecondPass::Copy(runs(&buffer, format_of(file)), None),
+            Some(markers) if !marks_a_top_level_key(&markers, &buffer) => SecondPass::Copy(
+                runs(&buffer, format_of(file)),
+                Some((markers, Unchanged::of(&opened, &shown)?)),
+            ),
+            Some(markers) => SecondPass::Rewrite(markers),
+        };
+        let keep = budget > 0 && !pass.is_empty();
+        budget -= usize::from(keep);
+        passes.push((pass, keep.then_some(opened)));
     }
     plan.problems().map_err(workspace::invalid_diagnostics)?;
     let outcomes = workspace::run_scans(&plan, &args.source)?;
@@ -99,21 +107,37 @@ fn render_stream(
     let stdout = std::io::stdout().lock();
     let mut stream = StreamWriter::new(std::io::BufWriter::with_capacity(1 << 20, stdout));
     let mut scratch = Vec::new();
-    for (file, pass) in list.iter().zip(&passes) {
+    for (file, (pass, opened)) in list.iter().zip(passes) {
         let shown = args.dir.join(&file.relative);
+        if pass.is_empty() {
+            continue;
+        }
+        let opened = match opened {
+            Some(opened) => opened,
+            None => File::open(&file.path)
+                .with_context(|| format!("cannot read {}", shown.display()))
+                .or_failure()?,
+        };
         match pass {
-            SecondPass::Copy(runs) if runs.is_empty() => {}
-            SecondPass::Copy(runs) => {
-                let opened = File::open(&file.path)
-                    .with_context(|| format!("cannot read {}", shown.display()))
-                    .or_failure()?;
+            SecondPass::Copy(runs, markers) => {
+                let replacements = match &markers {
+                    None => Vec::new(),
+                    Some((markers, unchanged)) => {
+                        unchanged.check(&opened, &shown)?;
+                        plan.replacements(markers, &outcomes).or_failure()?
+                    }
+                };
+                let patches: Vec<_> = replacements
+                    .iter()
+                    .map(|r| (r.range.clone(), r.bytes.as_slice()))
+                    .collect();
                 stream
-                    .copy_runs(&opened, runs)
+                    .copy_runs(&opened, &runs, &patches)
                     .with_context(|| format!("cannot copy {} to stdout", shown.display()))
                     .or_failure()?;
             }
             SecondPass::Rewrite(markers) => {
-                workspace::read_file(&file.path, &shown, &mut buffer)?;
+                workspace::reread(&opened, &shown, &mut buffer)?;
                 // The file must still be the one planned: edits are byte ranges.
                 if !markers.matches(&buffer) {
                     return Err(CliError::failure(anyhow::anyhow!(
@@ -122,7 +146,7 @@ fn render_stream(
                     )));
                 }
                 scratch.clear();
-                plan.rewrite(markers, &buffer, &outcomes, &mut scratch)
+                plan.rewrite(&markers, &buffer, &outcomes, &mut scratch)
                     .or_failure()?;
                 stream
                     .write_file(&scratch, format_of(file))
@@ -136,10 +160,56 @@ fn render_stream(
 
 /// What the second pass of [`render_stream`] does with a file.
 enum SecondPass {
-    /// Copy these ranges of the file (no markers).
-    Copy(Vec<Run>),
-    /// Read it again and resolve these markers.
+    /// Copy these ranges of the file, resolving these markers (if any) on the way.
+    Copy(Vec<Run>, Option<(FileMarkers, Unchanged)>),
+    /// Read it again and resolve these markers: a marker on a top-level `kind:` or
+    /// `apiVersion:` line may change which documents render.
     Rewrite(FileMarkers),
+}
+
+impl SecondPass {
+    /// Whether the file contributes nothing to the output.
+    fn is_empty(&self) -> bool {
+        matches!(self, SecondPass::Copy(runs, _) if runs.is_empty())
+    }
+}
+
+/// Whether a marker controls a top-level `kind:` or `apiVersion:` value.
+fn marks_a_top_level_key(markers: &FileMarkers, text: &[u8]) -> bool {
+    markers.markers.iter().any(|planned| {
+        let start = text[..planned.marker.span.start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = &text[start..];
+        line.starts_with(b"kind:") || line.starts_with(b"apiVersion:")
+    })
+}
+
+/// A file's size and modification time when its markers were found: the second pass
+/// edits byte ranges, so the file must not have changed in between.
+struct Unchanged(u64, Option<std::time::SystemTime>);
+
+impl Unchanged {
+    fn of(file: &File, shown: &Path) -> Result<Self, CliError> {
+        let meta = file
+            .metadata()
+            .with_context(|| format!("cannot read {}", shown.display()))
+            .or_failure()?;
+        Ok(Unchanged(meta.len(), meta.modified().ok()))
+    }
+
+    fn check(&self, file: &File, shown: &Path) -> Result<(), CliError> {
+        let now = Unchanged::of(file, shown)?;
+        if now.0 == self.0 && now.1 == self.1 {
+            Ok(())
+        } else {
+            Err(CliError::failure(anyhow::anyhow!(
+                "{} changed while it was rendered; render again",
+                shown.display()
+            )))
+        }
+    }
 }
 
 fn format_of(file: &ManifestFile) -> Format {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -144,26 +144,65 @@ pub fn write_files(
     Ok(())
 }
 
-/// Reads the file at `path` (shown as `shown`) into `buffer`, replacing its contents.
-pub fn read_file(path: &Path, shown: &Path, buffer: &mut Vec<u8>) -> Result<(), CliError> {
-    buffer.clear();
-    read_into(path, buffer)
+/// Reads the file at `path` (shown as `shown`) into `buffer`, replacing its contents, and
+/// returns it open (for [`reread`]).
+pub fn read_file(path: &Path, shown: &Path, buffer: &mut Vec<u8>) -> Result<File, CliError> {
+    let mut read = || -> anyhow::Result<File> {
+        let file = File::open(path)?;
+        read_whole(&file, buffer)?;
+        Ok(file)
+    };
+    read()
         .with_context(|| format!("cannot read {}", shown.display()))
         .or_failure()
 }
 
+/// Reads `file` (opened by [`read_file`]) again, from its start, into `buffer`.
+pub fn reread(mut file: &File, shown: &Path, buffer: &mut Vec<u8>) -> Result<(), CliError> {
+    file.seek(SeekFrom::Start(0))
+        .map_err(anyhow::Error::from)
+        .and_then(|_| read_whole(file, buffer))
+        .with_context(|| format!("cannot read {} again", shown.display()))
+        .or_failure()
+}
+
 fn read_into(path: &Path, bytes: &mut Vec<u8>) -> anyhow::Result<()> {
-    let mut file = File::open(path)?;
+    let mut buffer = Vec::new();
+    read_whole(&File::open(path)?, &mut buffer)?;
+    bytes.extend_from_slice(&buffer);
+    Ok(())
+}
+
+/// Reads `file` from its current offset to its end into `buffer` (replacing its
+/// contents). The first read asks for one byte more than the file's size: a regular file
+/// answers a short read only at its end, so most files cost one `read` system call rather
+/// than the two or three of `read_to_end`.
+fn read_whole(mut file: &File, buffer: &mut Vec<u8>) -> anyhow::Result<()> {
     let len = file.metadata()?.len();
     if len > DEFAULT_MAX_FILE_BYTES {
         return Err(anyhow!(
             "file is {len} bytes, more than the {DEFAULT_MAX_FILE_BYTES} bytes read at most"
         ));
     }
-    bytes.reserve(usize::try_from(len)?);
-    Read::by_ref(&mut file)
-        .take(DEFAULT_MAX_FILE_BYTES)
-        .read_to_end(bytes)?;
+    let len = usize::try_from(len)?;
+    buffer.clear();
+    buffer.resize(len + 1, 0);
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match file.read(&mut buffer[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+        if filled == len {
+            // Short of the extra byte asked for: the end of the file.
+            break;
+        }
+    }
+    buffer.truncate(filled);
+    if filled > len {
+        // The file grew since its size was read: take the rest as it comes.
+        file.take(DEFAULT_MAX_FILE_BYTES - len as u64).read_to_end(buffer)?;
+    }
     Ok(())
 }
 

@@ -6,7 +6,10 @@
 //! speed, or a `Vec<u8>` to emit nothing until everything succeeded.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
+use std::io::{self, BufWriter, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::FileExt;
 
 use super::documents::{Format, documents};
 use super::runs::Run;
@@ -17,6 +20,8 @@ pub struct StreamWriter<W: Write> {
     out: W,
     documents: usize,
     bytes: u64,
+    /// Whether the output takes `sendfile` (until it refuses once).
+    sendfile: bool,
 }
 
 impl<W: Write> StreamWriter<W> {
@@ -26,6 +31,7 @@ impl<W: Write> StreamWriter<W> {
             out,
             documents: 0,
             bytes: 0,
+            sendfile: true,
         }
     }
 
@@ -52,38 +58,6 @@ impl<W: Write> StreamWriter<W> {
         Ok(written)
     }
 
-    /// Writes the [`Run`]s of `file` (computed from its bytes when they were read) by
-    /// copying from the file: with `W` a `BufWriter` over stdout or a file, the kernel
-    /// copies (`copy_file_range`, `sendfile`, `splice`) and the bytes never pass through
-    /// this process. Returns how many documents it wrote.
-    pub fn copy_runs(&mut self, file: &File, runs: &[Run]) -> io::Result<usize> {
-        let mut written = 0;
-        for run in runs {
-            if self.documents > 0 {
-                self.out.write_all(b"---\n")?;
-                self.bytes += 4;
-            }
-            let mut reader = file;
-            reader.seek(SeekFrom::Start(run.range.start as u64))?;
-            let len = (run.range.end - run.range.start) as u64;
-            let copied = io::copy(&mut reader.take(len), &mut self.out)?;
-            if copied != len {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the file became shorter while it was rendered",
-                ));
-            }
-            self.bytes += len;
-            if run.newline {
-                self.out.write_all(b"\n")?;
-                self.bytes += 1;
-            }
-            self.documents += run.documents;
-            written += run.documents;
-        }
-        Ok(written)
-    }
-
     /// How many documents were written.
     pub fn documents(&self) -> usize {
         self.documents
@@ -99,6 +73,91 @@ impl<W: Write> StreamWriter<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// Copying from files straight to the output, when the output is a file descriptor.
+impl<T: Write + AsFd> StreamWriter<BufWriter<T>> {
+    /// Writes the [`Run`]s of `file` (computed from its bytes when they were read) by
+    /// copying from the file, with `patches` — (range of the file, bytes written instead),
+    /// sorted, not overlapping — applied on the way. The kernel copies (`sendfile`): the
+    /// file's bytes never pass through this process. Returns how many documents it wrote.
+    pub fn copy_runs(
+        &mut self,
+        file: &File,
+        runs: &[Run],
+        patches: &[(Range<usize>, &[u8])],
+    ) -> io::Result<usize> {
+        let mut written = 0;
+        let mut patches = patches.iter().peekable();
+        for run in runs {
+            if self.documents > 0 {
+                self.out.write_all(b"---\n")?;
+                self.bytes += 4;
+            }
+            let mut at = run.range.start;
+            // Patches of documents that are not rendered are passed over.
+            while patches.next_if(|(range, _)| range.start < at).is_some() {}
+            while let Some((range, bytes)) =
+                patches.next_if(|(range, _)| range.end <= run.range.end)
+            {
+                self.copy_range(file, at..range.start)?;
+                self.out.write_all(bytes)?;
+                self.bytes += bytes.len() as u64;
+                at = range.end;
+            }
+            self.copy_range(file, at..run.range.end)?;
+            if run.newline {
+                self.out.write_all(b"\n")?;
+                self.bytes += 1;
+            }
+            self.documents += run.documents;
+            written += run.documents;
+        }
+        Ok(written)
+    }
+
+    /// Copies `range` of `file` to the output: `sendfile` from the file's page cache
+    /// (after flushing what is buffered), or reading and writing where the output does
+    /// not take `sendfile` (a terminal, say).
+    fn copy_range(&mut self, file: &File, range: Range<usize>) -> io::Result<()> {
+        let mut offset = range.start as u64;
+        let end = range.end as u64;
+        if offset < end && self.sendfile {
+            self.out.flush()?;
+            while offset < end {
+                let count = usize::try_from(end - offset).unwrap_or(usize::MAX);
+                match rustix::fs::sendfile(self.out.get_ref(), file, Some(&mut offset), count) {
+                    Ok(0) => return Err(shrunk()),
+                    Ok(_) => {}
+                    Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
+                    Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {
+                        self.sendfile = false;
+                        break;
+                    }
+                    Err(errno) => return Err(errno.into()),
+                }
+            }
+        }
+        let mut chunk = [0u8; 64 * 1024];
+        while offset < end {
+            let want = usize::try_from(end - offset).unwrap_or(usize::MAX).min(chunk.len());
+            let n = file.read_at(&mut chunk[..want], offset)?;
+            if n == 0 {
+                return Err(shrunk());
+            }
+            self.out.write_all(&chunk[..n])?;
+            offset += n as u64;
+        }
+        self.bytes += (range.end - range.start) as u64;
+        Ok(())
+    }
+}
+
+fn shrunk() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the file became shorter while it was rendered",
+    )
 }
 
 #[cfg(test)]

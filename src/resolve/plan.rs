@@ -1,6 +1,7 @@
 //! [`Plan`]: the markers of a set of files, the scans they need, and every problem found.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigSet, Scan};
@@ -148,15 +149,13 @@ impl<'c> Plan<'c> {
         }
     }
 
-    /// Appends `text` with `file`'s markers resolved by `outcomes` (indexed like
-    /// [`Plan::jobs`]) to `out`, and returns the values that changed.
-    pub fn rewrite(
+    /// The new value of each of `file`'s markers that resolves (suspended scans'
+    /// markers are left out), in text order.
+    fn values<'f>(
         &self,
-        file: &FileMarkers,
-        text: &[u8],
+        file: &'f FileMarkers,
         outcomes: &[ScanOutcome],
-        out: &mut Vec<u8>,
-    ) -> Result<Vec<Change>, RewriteError> {
+    ) -> Result<Vec<(&'f Marker, String)>, RewriteError> {
         let mut values = Vec::with_capacity(file.markers.len());
         for planned in &file.markers {
             let Some(job) = planned.job else { continue };
@@ -173,6 +172,19 @@ impl<'c> Plan<'c> {
                 })?;
             values.push((&planned.marker, value));
         }
+        Ok(values)
+    }
+
+    /// Appends `text` with `file`'s markers resolved by `outcomes` (indexed like
+    /// [`Plan::jobs`]) to `out`, and returns the values that changed.
+    pub fn rewrite(
+        &self,
+        file: &FileMarkers,
+        text: &[u8],
+        outcomes: &[ScanOutcome],
+        out: &mut Vec<u8>,
+    ) -> Result<Vec<Change>, RewriteError> {
+        let values = self.values(file, outcomes)?;
         let edits: Vec<Edit<'_>> = values
             .iter()
             .map(|(marker, value)| Edit {
@@ -185,6 +197,35 @@ impl<'c> Plan<'c> {
             source,
         })
     }
+
+    /// The byte replacements that resolve `file`'s markers: each changed scalar's byte
+    /// range in the file and the bytes written there instead (quoted as
+    /// [`marker::apply`] would), in text order. Applying them to the file's bytes gives
+    /// what [`Plan::rewrite`] gives.
+    pub fn replacements(
+        &self,
+        file: &FileMarkers,
+        outcomes: &[ScanOutcome],
+    ) -> Result<Vec<Replacement>, RewriteError> {
+        Ok(self
+            .values(file, outcomes)?
+            .into_iter()
+            .filter(|(marker, value)| marker.value != *value)
+            .map(|(marker, value)| Replacement {
+                range: marker.span.clone(),
+                bytes: marker::encode(marker.style, &value).into_owned().into_bytes(),
+            })
+            .collect())
+    }
+}
+
+/// Bytes that replace a range of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacement {
+    /// The range replaced.
+    pub range: Range<usize>,
+    /// What is written instead.
+    pub bytes: Vec<u8>,
 }
 
 /// The well-formed markers of a text in which [`marker::find_markers`] found `errors`:
