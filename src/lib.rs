@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod fsutil;
 pub mod git;
 pub mod marker;
+pub mod parallel;
 pub mod platform;
 pub mod policy;
 pub mod reference;

@@ -15,12 +15,13 @@ use clap::Args;
 use super::common::{ConfigArgs, SourceArgs};
 use super::workspace::{self, Files};
 use super::{Classify, CliError, CliResult, Exit};
+use crate::marker::Marker;
+use crate::render::handles::open_file_budget;
 use crate::render::{
     Excludes, Format, ManifestFile, Run, StreamWriter, copy_tree, manifest_files, marker_files,
     runs,
 };
-use crate::render::handles::open_file_budget;
-use crate::resolve::{FileMarkers, Plan};
+use crate::resolve::{FileMarkers, Found, Plan};
 
 /// Arguments of `imagescan render`.
 #[derive(Debug, Args)]
@@ -81,25 +82,32 @@ fn render_stream(
         .canonicalize()
         .with_context(|| format!("cannot open directory {}", args.dir.display()))
         .or_invalid()?;
+    // Files stay open for the second pass, as many as the open-file limit allows. The
+    // first pass runs on one thread: reading on two measured slower here (docs/render.md).
+    let mut budget = open_file_budget();
     let mut buffer = Vec::new();
+    let first = list
+        .iter()
+        .map(|file| read_and_find(&args.dir, file, &mut budget, &mut buffer));
     let mut plan = Plan::new(config);
     let mut passes = Vec::with_capacity(list.len());
-    // Files stay open for the second pass, as many as the open-file limit allows.
-    let mut budget = open_file_budget();
-    for file in &list {
+    for (file, first) in list.iter().zip(first) {
+        let FirstRead {
+            found,
+            runs,
+            top_level_marked,
+            unchanged,
+            opened,
+        } = first?;
         let shown = args.dir.join(&file.relative);
-        let opened = workspace::read_file(&file.path, &shown, &mut buffer)?;
-        let pass = match plan.add_file(&shown, &root.join(&file.relative), &buffer) {
-            None => SecondPass::Copy(runs(&buffer, format_of(file)), None),
-            Some(markers) if !marks_a_top_level_key(&markers, &buffer) => SecondPass::Copy(
-                runs(&buffer, format_of(file)),
-                Some((markers, Unchanged::of(&opened, &shown)?)),
-            ),
+        let pass = match plan.add_found(&shown, &root.join(&file.relative), found) {
+            None => SecondPass::Copy(runs, None),
+            Some(markers) if !top_level_marked => {
+                SecondPass::Copy(runs, Some((markers, unchanged.expect("read with markers"))))
+            }
             Some(markers) => SecondPass::Rewrite(markers),
         };
-        let keep = budget > 0 && !pass.is_empty();
-        budget -= usize::from(keep);
-        passes.push((pass, keep.then_some(opened)));
+        passes.push((pass, opened));
     }
     plan.problems().map_err(workspace::invalid_diagnostics)?;
     let outcomes = workspace::run_scans(&plan, &args.source)?;
@@ -158,6 +166,49 @@ fn render_stream(
     Ok(Exit::Success)
 }
 
+/// What the first pass learned of one file, before planning (which needs the
+/// configuration).
+struct FirstRead {
+    found: Found,
+    /// The documents it renders, as byte ranges.
+    runs: Vec<Run>,
+    /// Whether a marker controls a top-level `kind:`/`apiVersion:` value.
+    top_level_marked: bool,
+    /// Size and time when read, for a file with markers.
+    unchanged: Option<Unchanged>,
+    /// The file, kept open for the second pass when the budget allows.
+    opened: Option<File>,
+}
+
+fn read_and_find(
+    dir: &Path,
+    file: &ManifestFile,
+    budget: &mut usize,
+    buffer: &mut Vec<u8>,
+) -> Result<FirstRead, CliError> {
+    let shown = dir.join(&file.relative);
+    let opened = workspace::read_file(&file.path, &shown, buffer)?;
+    let found = Found::in_text(buffer);
+    let runs = runs(buffer, format_of(file));
+    let (top_level_marked, unchanged) = match &found {
+        Found::Markers(markers) if !markers.is_empty() => (
+            marks_a_top_level_key(markers, buffer),
+            Some(Unchanged::of(&opened, &shown)?),
+        ),
+        _ => (false, None),
+    };
+    let wanted = !runs.is_empty() || matches!(&found, Found::Markers(m) if !m.is_empty());
+    let keep = wanted && *budget > 0;
+    *budget -= usize::from(keep);
+    Ok(FirstRead {
+        found,
+        runs,
+        top_level_marked,
+        unchanged,
+        opened: keep.then_some(opened),
+    })
+}
+
 /// What the second pass of [`render_stream`] does with a file.
 enum SecondPass {
     /// Copy these ranges of the file, resolving these markers (if any) on the way.
@@ -175,9 +226,9 @@ impl SecondPass {
 }
 
 /// Whether a marker controls a top-level `kind:` or `apiVersion:` value.
-fn marks_a_top_level_key(markers: &FileMarkers, text: &[u8]) -> bool {
-    markers.markers.iter().any(|planned| {
-        let start = text[..planned.marker.span.start]
+fn marks_a_top_level_key(markers: &[Marker], text: &[u8]) -> bool {
+    markers.iter().any(|marker| {
+        let start = text[..marker.span.start]
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);

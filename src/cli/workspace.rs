@@ -201,7 +201,8 @@ fn read_whole(mut file: &File, buffer: &mut Vec<u8>) -> anyhow::Result<()> {
     buffer.truncate(filled);
     if filled > len {
         // The file grew since its size was read: take the rest as it comes.
-        file.take(DEFAULT_MAX_FILE_BYTES - len as u64).read_to_end(buffer)?;
+        file.take(DEFAULT_MAX_FILE_BYTES - len as u64)
+            .read_to_end(buffer)?;
     }
     Ok(())
 }

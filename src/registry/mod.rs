@@ -4,12 +4,11 @@
 //! optional [`Credential`]; it implements [`crate::source::TagSource`]. Inside: the
 //! request loop with timeouts and retries ([`client`], [`retry`]), authentication
 //! ([`auth`]), TLS roots ([`tls`]), paginated tag lists ([`tags`], [`link`]) and
-//! digests ([`manifest`]). [`run_bounded`] runs many scans with a bounded number of
-//! threads. Nothing here prints, caches on disk or reads credentials files.
+//! digests ([`manifest`]). [`run_bounded`] (from [`crate::parallel`]) runs many scans
+//! with a bounded number of threads. Nothing here prints, caches on disk or reads credentials files.
 
 mod auth;
 mod client;
-mod concurrency;
 mod credential;
 mod error;
 mod link;
@@ -19,8 +18,8 @@ mod source;
 mod tags;
 mod tls;
 
+pub use crate::parallel::run_bounded;
 pub use client::{ClientOptions, HostSettings, RegistryClient};
-pub use concurrency::run_bounded;
 pub use credential::Credential;
 pub use error::RegistryError;
 pub use manifest::MANIFEST_MEDIA_TYPES;

@@ -6,8 +6,8 @@
 //! speed, or a `Vec<u8>` to emit nothing until everything succeeded.
 
 use std::fs::File;
-use std::ops::Range;
 use std::io::{self, BufWriter, Write};
+use std::ops::Range;
 use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 
@@ -140,7 +140,9 @@ impl<T: Write + AsFd> StreamWriter<BufWriter<T>> {
         }
         let mut chunk = [0u8; 64 * 1024];
         while offset < end {
-            let want = usize::try_from(end - offset).unwrap_or(usize::MAX).min(chunk.len());
+            let want = usize::try_from(end - offset)
+                .unwrap_or(usize::MAX)
+                .min(chunk.len());
             let n = file.read_at(&mut chunk[..want], offset)?;
             if n == 0 {
                 return Err(shrunk());

@@ -10,4 +10,4 @@
 
 mod plan;
 
-pub use plan::{FileMarkers, Plan, PlannedMarker, Replacement, RewriteError};
+pub use plan::{FileMarkers, Found, Plan, PlannedMarker, Replacement, RewriteError};

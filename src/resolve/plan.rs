@@ -38,6 +38,34 @@ impl FileMarkers {
     }
 }
 
+/// What one file's text holds, found without the configuration (pure; any thread).
+#[derive(Debug, Clone)]
+pub enum Found {
+    /// Its markers (none for most files).
+    Markers(Vec<Marker>),
+    /// Problems with its markers, and the well-formed markers besides them (whose scans
+    /// are checked too, so that every problem is reported at once).
+    Errors {
+        /// The problems.
+        errors: Vec<MarkerError>,
+        /// The well-formed markers on other lines.
+        others: Vec<Marker>,
+    },
+}
+
+impl Found {
+    /// Finds the markers of `text`.
+    pub fn in_text(text: &[u8]) -> Self {
+        match marker::find_markers(text) {
+            Ok(markers) => Found::Markers(markers),
+            Err(errors) => Found::Errors {
+                others: markers_besides(text, &errors),
+                errors,
+            },
+        }
+    }
+}
+
 /// Everything markers need from the scans, collected over many files.
 #[derive(Debug)]
 pub struct Plan<'c> {
@@ -86,13 +114,23 @@ impl<'c> Plan<'c> {
     /// symlinks resolved (scopes are compared against it). Returns its markers, or
     /// `None` when it has none or has problems (which the plan keeps).
     pub fn add_file(&mut self, shown: &Path, resolved: &Path, text: &[u8]) -> Option<FileMarkers> {
-        let markers = match marker::find_markers(text) {
-            Ok(markers) if markers.is_empty() => return None,
-            Ok(markers) => markers,
-            Err(mut errors) => {
+        self.add_found(shown, resolved, Found::in_text(text))
+    }
+
+    /// [`Plan::add_file`] for markers already found (e.g. by another thread).
+    pub fn add_found(
+        &mut self,
+        shown: &Path,
+        resolved: &Path,
+        found: Found,
+    ) -> Option<FileMarkers> {
+        let markers = match found {
+            Found::Markers(markers) if markers.is_empty() => return None,
+            Found::Markers(markers) => markers,
+            Found::Errors { mut errors, others } => {
                 // The file's other markers may name undefined scans: list those too now,
                 // not only once these are fixed (`check` reports every problem).
-                for marker in markers_besides(text, &errors) {
+                for marker in others {
                     if self
                         .config
                         .scan_for_resolved(resolved, &marker.scan)
@@ -213,7 +251,9 @@ impl<'c> Plan<'c> {
             .filter(|(marker, value)| marker.value != *value)
             .map(|(marker, value)| Replacement {
                 range: marker.span.clone(),
-                bytes: marker::encode(marker.style, &value).into_owned().into_bytes(),
+                bytes: marker::encode(marker.style, &value)
+                    .into_owned()
+                    .into_bytes(),
             })
             .collect())
     }

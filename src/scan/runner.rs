@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -16,6 +15,7 @@ use super::{Origin, ScanError, ScanOutcome};
 use crate::cache::{Cache, CacheKey, CacheStatus, DEFAULT_MAX_STALE, Mode};
 use crate::config::{RegistryHost, Scan};
 use crate::credentials::{Credential, CredentialEnv};
+use crate::parallel::run_bounded;
 use crate::registry::{self, HostSettings, RegistryClient};
 use crate::source::TagSource;
 use crate::source::layout::LayoutSource;
@@ -82,33 +82,9 @@ impl Scanner {
 
     /// Runs every job, `concurrency` at a time; results are in the order of `jobs`.
     pub fn run(&self, jobs: &[ScanJob<'_>]) -> Vec<Result<ScanOutcome, ScanError>> {
-        let workers = self.options.concurrency.clamp(1, jobs.len().max(1));
-        if workers == 1 {
-            return jobs.iter().map(|job| self.run_one(job)).collect();
-        }
-        let next = AtomicUsize::new(0);
-        let slots: Vec<Mutex<Option<Result<ScanOutcome, ScanError>>>> =
-            jobs.iter().map(|_| Mutex::new(None)).collect();
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| {
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(index) else { break };
-                        let result = self.run_one(job);
-                        *slots[index].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
-                    }
-                });
-            }
-        });
-        slots
-            .into_iter()
-            .map(|slot| {
-                slot.into_inner()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .expect("every job ran")
-            })
-            .collect()
+        run_bounded(jobs.iter().collect(), self.options.concurrency, |job| {
+            self.run_one(job)
+        })
     }
 
     fn run_one(&self, job: &ScanJob<'_>) -> Result<ScanOutcome, ScanError> {

@@ -1,6 +1,7 @@
-//! Bounded concurrency for many scans: N worker threads take jobs from a shared queue,
-//! so a configuration with hundreds of images opens at most N connections at once.
-//! Results come back in the order of the jobs. No I/O of its own.
+//! Bounded concurrency: N worker threads take jobs from a shared queue — so that a
+//! configuration with hundreds of images opens at most N registry connections at once,
+//! and render reads files on every core. Results come back in the order of the jobs.
+//! No I/O of its own.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
