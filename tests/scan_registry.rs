@@ -371,6 +371,22 @@ fn stale_cache_served_when_the_registry_is_down_and_offline_mode() {
     );
     assert!(stale.stderr.contains("stale"), "{}", stale.stderr);
 
+    // `scan` says so too: in its SOURCE column and on stderr (no digest: the plain
+    // marker never needed one, so none is cached).
+    let scanned = env
+        .run(&["scan", path_str(&dir), "--output", "json", "--no-digest"])
+        .ok();
+    let rows = scan_rows(&scanned);
+    assert_eq!(row(&rows, "app")["source"], "stale-cache");
+    assert_eq!(row(&rows, "app")["tag"], "1.2.0");
+    assert!(
+        scanned
+            .stderr
+            .contains("warning: scan app: serving stale tags"),
+        "{}",
+        scanned.stderr
+    );
+
     let too_old = env
         .run(&["render", path_str(&dir), "--max-stale", "1s"])
         .fails();
