@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Registry benchmark (issue 4, SPEC §9): a local anonymous docker-registry with one
 # repository of 10,000 tags and 100 repositories of 100 tags, then
-#   (a) one cold listing of the 10,000-tag repository vs `skopeo list-tags`,
-#   (b) 100 repositories listed concurrently vs a sequential skopeo loop,
-# wall time (median of RUNS) and peak RSS. "client" rows run examples/list_tags (the
-# registry client alone, no cache); "scan" rows run `imagescan scan` when it exists.
+#   (a) a cold `imagescan scan` of the 10,000-tag repository vs `skopeo list-tags`,
+#   (b) a cold `imagescan scan` of 100 repositories x 100 tags (one configuration with
+#       100 scans) vs a sequential loop of 100 `skopeo list-tags`,
+# wall time (median of RUNS) and peak RSS. Cold: every run gets a new, empty
+# IMAGESCAN_CACHE_DIR. `skopeo list-tags` sends `GET /v2/` and `GET tags/list` only (no
+# manifest request: checked in its registry access log), so the compared scans run with
+# `--no-digest`; rows with the digest lookup (one HEAD per scan) and of the registry
+# client alone (examples/list_tags: no cache, configuration or policy) are for scale.
 # Needs: docker-registry, skopeo, curl, python3 (scripts/install-test-deps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,21 +86,39 @@ for r in ${repos[*]}; do skopeo list-tags --tls-verify=false docker://$host/\$r 
 SH
 chmod +x "$work/skopeo-loop.sh"
 
+# The two configurations `imagescan scan` runs on.
+mkdir -p "$work/big" "$work/many"
+registries="registries:
+- host: $host
+  insecure: true"
+printf 'imageScans:\n- tagName: big\n  image: %s/bench/big\n  policy: {semver: {range: ">=1.0.0"}}\n%s\n' \
+  "$host" "$registries" >"$work/big/imagescan.yaml"
+{
+  echo "imageScans:"
+  for i in $(seq 0 99); do
+    printf -- '- tagName: r%d\n  image: %s/bench/r%d\n  policy: {semver: {range: ">=1.0.0"}}\n' "$i" "$host" "$i"
+  done
+  echo "$registries"
+} >"$work/many/imagescan.yaml"
+scan=target/release/imagescan
+seen=$(IMAGESCAN_CACHE_DIR="$work/check-cache" $scan scan "$work/big" --no-digest --output json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["tags_seen"])')
+test "$seen" -eq 10000
+seen=$(IMAGESCAN_CACHE_DIR="$work/check-cache" $scan scan "$work/many" --no-digest --output json |
+  python3 -c 'import json,sys; print(sum(r["tags_seen"] for r in json.load(sys.stdin)))')
+test "$seen" -eq 10000
+
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== (a) one repository, 10,000 tags ($RUNS runs each, after one warm-up)"
 python3 bench/scan_measure.py "$RUNS" \
   "skopeo list-tags" -- skopeo list-tags --tls-verify=false "docker://$host/bench/big" --- \
+  "imagescan scan --no-digest" -- "IMAGESCAN_CACHE_DIR={fresh}" $scan scan "$work/big" --no-digest --- \
+  "imagescan scan (+digest)" -- "IMAGESCAN_CACHE_DIR={fresh}" $scan scan "$work/big" --- \
   "client (examples/list_tags)" -- "$client" --insecure "$host" bench/big
+echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== (b) 100 repositories x 100 tags"
 python3 bench/scan_measure.py "$(( RUNS / 4 > 3 ? RUNS / 4 : 3 ))" \
   "skopeo, sequential loop" -- "$work/skopeo-loop.sh" --- \
-  "client, 8 workers" -- "$client" --insecure --workers 8 "$host" "${repos[@]}"
-
-# `imagescan scan` rows, once the command is wired (issue 4 item 4).
-if target/release/imagescan scan --help >/dev/null 2>&1 && [ -n "${SCAN_CONFIG_DIR:-}" ]; then
-  echo "== imagescan scan, cold cache (configs from $SCAN_CONFIG_DIR)"
-  python3 bench/scan_measure.py "$RUNS" \
-    "skopeo list-tags" -- skopeo list-tags --tls-verify=false "docker://$host/bench/big" --- \
-    "imagescan scan" -- env IMAGESCAN_CACHE_DIR="$work/cache-\$RANDOM" target/release/imagescan scan "$SCAN_CONFIG_DIR"
-else
-  echo "(imagescan scan rows skipped: the command is not wired yet)"
-fi
+  "imagescan scan --no-digest" -- "IMAGESCAN_CACHE_DIR={fresh}" $scan scan "$work/many" --no-digest --- \
+  "imagescan scan (+digest)" -- "IMAGESCAN_CACHE_DIR={fresh}" $scan scan "$work/many"
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

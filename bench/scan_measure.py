@@ -5,9 +5,14 @@ Wall time is measured here around the bare command. Peak RSS comes from
 `/usr/bin/time -f %M` in separate runs: ru_maxrss of a child forked from this Python
 process would count Python's own pages (the child's RSS before exec), ~10 MiB.
 
-usage: scan_measure.py RUNS NAME -- CMD... [ --- NAME -- CMD... ]
-Each command's stdout goes to /dev/null; a failing run aborts.
+usage: scan_measure.py RUNS NAME -- [VAR=VALUE...] CMD... [ --- NAME -- ... ]
+Each command's stdout goes to /dev/null; a failing run aborts. Leading VAR=VALUE words
+go into the command's environment (no `env` process in between). `{fresh}` in any word
+is replaced, for every single run, by a new empty directory that is removed afterwards
+(a cold cache per run: IMAGESCAN_CACHE_DIR={fresh}).
 """
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,18 +38,39 @@ def parse(argv):
     return runs, groups
 
 
-def run_once(cmd):
-    start = time.perf_counter()
-    status = subprocess.call(cmd, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - start
+def prepare(words):
+    """(argv, env, fresh dir) for one run: assignments split off, {fresh} filled in."""
+    fresh = None
+    if any("{fresh}" in w for w in words):
+        fresh = tempfile.mkdtemp(prefix="scan-bench-")
+        words = [w.replace("{fresh}", fresh) for w in words]
+    env = dict(os.environ)
+    i = 0
+    while i < len(words) and "=" in words[i] and not words[i].startswith(("/", ".")):
+        name, value = words[i].split("=", 1)
+        env[name] = value
+        i += 1
+    return words[i:], env, fresh
+
+
+def call(words, prefix=()):
+    cmd, env, fresh = prepare(words)
+    try:
+        start = time.perf_counter()
+        status = subprocess.call([*prefix, *cmd], stdout=subprocess.DEVNULL, env=env)
+        wall = time.perf_counter() - start
+    finally:
+        if fresh:
+            shutil.rmtree(fresh)
     if status != 0:
         sys.exit(f"{cmd[0]} failed with status {status}")
+    return wall
+
+
+def run_once(cmd):
+    wall = call(cmd)
     with tempfile.NamedTemporaryFile("r") as out:
-        status = subprocess.call(
-            ["/usr/bin/time", "-f", "%M", "-o", out.name, *cmd], stdout=subprocess.DEVNULL
-        )
-        if status != 0:
-            sys.exit(f"{cmd[0]} failed with status {status}")
+        call(cmd, ["/usr/bin/time", "-f", "%M", "-o", out.name])
         rss_kib = int(out.read().split()[-1])
     return wall, rss_kib
 
@@ -68,7 +94,7 @@ def main():
         if base is None:
             base = (median, rss)
         else:
-            line += f"  (ref/this: wall {median / base[0]:.2f}x, RSS {rss / base[1]:.2f}x)"
+            line += f"  (this/ref: wall {median / base[0]:.2f}x, RSS {rss / base[1]:.2f}x)"
         print(line)
 
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::common::{ConfigArgs, SourceArgs};
 use super::workspace;
 use super::{CliError, CliResult, Exit};
-use crate::scan::{ScanErrors, ScanJob, Scanner};
+use crate::scan::{ScanErrors, ScanJob, ScanOutcome, Scanner};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,6 +95,18 @@ pub fn run(args: &ScanArgs) -> CliResult {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| CliError::failure(anyhow::Error::new(e).context("cannot write to stdout")))?;
+    // Stale entries served are shown in the SOURCE column and, like render's, warned
+    // about on stderr (SPEC §6: served "with a warning").
+    let mut err = std::io::stderr().lock();
+    for (job, result) in jobs.iter().zip(&results) {
+        if let Ok(ScanOutcome {
+            warning: Some(warning),
+            ..
+        }) = result
+        {
+            let _ = writeln!(err, "imagescan: warning: scan {}: {warning}", job.scan.name);
+        }
+    }
     let errors: Vec<_> = results.into_iter().filter_map(Result::err).collect();
     if !errors.is_empty() {
         return Err(CliError::failure(ScanErrors(errors)));

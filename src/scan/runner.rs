@@ -144,7 +144,7 @@ impl Scanner {
             origin: origin(&tags.status),
             warning: match tags.status {
                 CacheStatus::Stale { reason, age } => Some(format!(
-                    "serving tags cached {} ago: refresh failed: {reason}",
+                    "serving stale tags (cached {} ago): refresh failed: {reason}",
                     crate::cache::Age(age)
                 )),
                 _ => None,
