@@ -206,3 +206,23 @@ fn check_accepts_the_demo() {
         "imagescan: configuration ok: 6 scan(s), 1 registry entry in 1 file(s)\n"
     );
 }
+
+#[test]
+fn check_exclude_skips_files_that_only_show_markers() {
+    let repo = DemoCopy::new();
+    // Documentation quoting a marker as a YAML line: to check, a marker of an undefined scan.
+    write(
+        &repo.demo(),
+        "docs/example.txt",
+        "    image: nginx:1.0 # {\"$imagescan\": \"app\"}\n",
+    );
+    let refused = run(repo.root(), &["check", "demo"]);
+    assert_exit(&refused, 2);
+    assert!(
+        stderr(&refused).contains("demo/docs/example.txt:1: "),
+        "{}",
+        stderr(&refused)
+    );
+    let out = run(repo.root(), &["check", "demo", "--exclude", "docs"]);
+    assert_exit(&out, 0);
+}

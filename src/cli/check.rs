@@ -25,6 +25,10 @@ pub struct CheckArgs {
     /// An extra configuration file applying to all of DIR (repeatable).
     #[arg(long = "config", value_name = "FILE")]
     config: Vec<PathBuf>,
+    /// Skip files and directories matching this glob when checking markers (repeatable),
+    /// e.g. documentation that shows marker examples.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
 }
 
 /// What the passes found: problems (exit 2) and warnings (printed, exit 0).
@@ -60,7 +64,8 @@ fn marker_problems(
     args: &CheckArgs,
     config: Option<&ConfigSet>,
 ) -> Result<Vec<Diagnostic>, CliError> {
-    let list = marker_files(&args.dir, &Excludes::none()).or_invalid()?;
+    let excludes = Excludes::new(&args.exclude).or_invalid()?;
+    let list = marker_files(&args.dir, &excludes).or_invalid()?;
     let files = Files::read(&args.dir, list)?;
     let mut problems = Vec::new();
     match config {
