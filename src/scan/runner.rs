@@ -122,34 +122,26 @@ impl Scanner {
         let tags = cache.tags(&key, scan.interval, mode, || {
             client.list_tags(&scan.reference)
         })?;
-        let selection = scan.policy.select(&tags.value.tags)?;
-        let digest = if job.digest {
+        let warning = match &tags.status {
+            CacheStatus::Stale { reason, age } => Some(format!(
+                "serving stale tags (cached {} ago): refresh failed: {reason}",
+                crate::cache::Age(*age)
+            )),
+            _ => None,
+        };
+        let mut outcome = select(job, &tags.value.tags, origin(&tags.status), |tag| {
             let lookup = cache.digest(
                 &key,
-                selection.tag,
+                tag,
                 scan.platform.as_ref(),
                 scan.interval,
                 mode,
-                || client.digest(&scan.reference, selection.tag, scan.platform.as_ref()),
+                || client.digest(&scan.reference, tag, scan.platform.as_ref()),
             )?;
-            Some(lookup.value)
-        } else {
-            None
-        };
-        Ok(ScanOutcome {
-            tags_seen: selection.seen,
-            tags_kept: selection.kept,
-            tag: selection.tag.to_owned(),
-            digest,
-            origin: origin(&tags.status),
-            warning: match tags.status {
-                CacheStatus::Stale { reason, age } => Some(format!(
-                    "serving stale tags (cached {} ago): refresh failed: {reason}",
-                    crate::cache::Age(age)
-                )),
-                _ => None,
-            },
-        })
+            Ok(lookup.value)
+        })?;
+        outcome.warning = warning;
+        Ok(outcome)
     }
 
     /// The credential for `host`, looked up once per (host, secretRef) per run.
@@ -215,9 +207,22 @@ fn run_on_source(
 ) -> Result<ScanOutcome, ScanFailure> {
     let scan = job.scan;
     let tags = source.list_tags(&scan.reference)?;
-    let selection = scan.policy.select(&tags)?;
+    select(job, &tags, origin, |tag| {
+        Ok(source.digest(&scan.reference, tag, scan.platform.as_ref())?)
+    })
+}
+
+/// Selects a tag from `tags` by the scan's policy and, when the job needs it, looks up
+/// its digest with `digest` — only for the selected tag, never one request per tag.
+fn select(
+    job: &ScanJob<'_>,
+    tags: &[String],
+    origin: Origin,
+    digest: impl FnOnce(&str) -> Result<String, ScanFailure>,
+) -> Result<ScanOutcome, ScanFailure> {
+    let selection = job.scan.policy.select(tags)?;
     let digest = if job.digest {
-        Some(source.digest(&scan.reference, selection.tag, scan.platform.as_ref())?)
+        Some(digest(selection.tag)?)
     } else {
         None
     };
