@@ -167,17 +167,20 @@ pub fn reread(mut file: &File, shown: &Path, buffer: &mut Vec<u8>) -> Result<(),
 }
 
 fn read_into(path: &Path, bytes: &mut Vec<u8>) -> anyhow::Result<()> {
-    let mut buffer = Vec::new();
-    read_whole(&File::open(path)?, &mut buffer)?;
-    bytes.extend_from_slice(&buffer);
-    Ok(())
+    append_file(&File::open(path)?, bytes)
 }
 
-/// Reads `file` from its current offset to its end into `buffer` (replacing its
-/// contents). The first read asks for one byte more than the file's size: a regular file
-/// answers a short read only at its end, so most files cost one `read` system call rather
-/// than the two or three of `read_to_end`.
-fn read_whole(mut file: &File, buffer: &mut Vec<u8>) -> anyhow::Result<()> {
+/// Reads `file` from its current offset to its end into `buffer` (replacing its contents).
+fn read_whole(file: &File, buffer: &mut Vec<u8>) -> anyhow::Result<()> {
+    buffer.clear();
+    append_file(file, buffer)
+}
+
+/// Appends `file`, from its current offset to its end, to `buffer`. The first read asks
+/// for one byte more than the file's size: a regular file answers a short read only at
+/// its end, so most files cost one `read` system call rather than the two or three of
+/// `read_to_end`.
+fn append_file(mut file: &File, buffer: &mut Vec<u8>) -> anyhow::Result<()> {
     let len = file.metadata()?.len();
     if len > DEFAULT_MAX_FILE_BYTES {
         return Err(anyhow!(
@@ -185,11 +188,11 @@ fn read_whole(mut file: &File, buffer: &mut Vec<u8>) -> anyhow::Result<()> {
         ));
     }
     let len = usize::try_from(len)?;
-    buffer.clear();
-    buffer.resize(len + 1, 0);
+    let start = buffer.len();
+    buffer.resize(start + len + 1, 0);
     let mut filled = 0;
-    while filled < buffer.len() {
-        match file.read(&mut buffer[filled..])? {
+    while start + filled < buffer.len() {
+        match file.read(&mut buffer[start + filled..])? {
             0 => break,
             n => filled += n,
         }
@@ -198,7 +201,7 @@ fn read_whole(mut file: &File, buffer: &mut Vec<u8>) -> anyhow::Result<()> {
             break;
         }
     }
-    buffer.truncate(filled);
+    buffer.truncate(start + filled);
     if filled > len {
         // The file grew since its size was read: take the rest as it comes.
         file.take(DEFAULT_MAX_FILE_BYTES - len as u64)
