@@ -43,7 +43,8 @@ enum Command {
     Writeback(writeback::WritebackArgs),
     /// Select a tag from tags given on stdin, one a line (the policy engine, no registry).
     Select(select::SelectArgs),
-    /// Validate the configuration with no network; report every problem with file:line.
+    /// Validate the configuration and the markers with no network; report every problem
+    /// with file:line.
     Check(check::CheckArgs),
     /// Inspect (`ls`) or empty (`clear`) the registry cache.
     Cache(cache::CacheArgs),
