@@ -65,12 +65,12 @@ pub fn run(args: &RenderArgs) -> CliResult {
 
 /// Renders in two passes, so that nothing reaches stdout unless every file and scan is
 /// fine. The first pass reads each file into one reused buffer and finds its markers (and
-/// every problem) — and, for a file without markers, the byte ranges of the documents it
-/// renders. Then the scans run. The second pass writes the output: a file with markers is
-/// read again (it must still hold the same markers) and its rewritten bytes written; a
-/// file without markers is copied range by range from the file to stdout by the kernel.
-/// Holding the whole tree in fresh memory instead costs more in page faults than the
-/// second reading (docs/benchmarks.md).
+/// every problem) and the byte ranges of the documents it renders. Then the scans run.
+/// The second pass copies those ranges from the files to stdout in the kernel, writing
+/// the new values of marked scalars in place of the old ones on the way; a file with
+/// markers must not have changed in between (size and modification time). Holding the
+/// whole tree in fresh memory instead costs more in page faults than copying twice
+/// (docs/render.md has the figures).
 fn render_stream(
     args: &RenderArgs,
     config: &crate::config::ConfigSet,
@@ -100,12 +100,15 @@ fn render_stream(
             opened,
         } = first?;
         let shown = args.dir.join(&file.relative);
-        let pass = match plan.add_found(&shown, &root.join(&file.relative), found) {
-            None => SecondPass::Copy(runs, None),
-            Some(markers) if !top_level_marked => {
-                SecondPass::Copy(runs, Some((markers, unchanged.expect("read with markers"))))
+        let pass = match (
+            plan.add_found(&shown, &root.join(&file.relative), found),
+            unchanged,
+        ) {
+            (None, _) => SecondPass::Copy(runs, None),
+            (Some(markers), Some(unchanged)) if !top_level_marked => {
+                SecondPass::Copy(runs, Some((markers, unchanged)))
             }
-            Some(markers) => SecondPass::Rewrite(markers),
+            (Some(markers), _) => SecondPass::Rewrite(markers),
         };
         passes.push((pass, opened));
     }

@@ -165,6 +165,65 @@ fn shrunk() -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::runs;
+
+    /// Copying runs from files with patches gives the bytes that writing the patched
+    /// text would: through `sendfile` into a file, and through the read/write fallback.
+    #[test]
+    fn copied_runs_with_patches_equal_written_documents() {
+        let files: &[(&str, &[(&str, &str)])] = &[
+            (
+                "apiVersion: v1\nkind: A\nimage: a:1\n---\napiVersion: v1\nkind: B\n",
+                &[("a:1", "a:22")],
+            ),
+            ("image: x:1\n", &[("x:1", "x:2")]),
+            (
+                "kind: Kustomization\napiVersion: v1\nnewTag: t1\n---\napiVersion: v1\nkind: C\ntag: t1",
+                &[("t1\n", "XX\n"), ("tag: t1", "tag: t2")],
+            ),
+            (
+                "{\"apiVersion\": \"v1\", \"kind\": \"E\", \"image\": \"e:1\"}",
+                &[("e:1", "e:10")],
+            ),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let mut expected = StreamWriter::new(Vec::new());
+        let out_path = dir.path().join("out");
+        let mut copied = StreamWriter::new(BufWriter::new(File::create(&out_path).unwrap()));
+        let mut fallback_out = Vec::new();
+        for (i, (text, edits)) in files.iter().enumerate() {
+            let format = if text.starts_with('{') {
+                Format::Json
+            } else {
+                Format::Yaml
+            };
+            let path = dir.path().join(format!("{i}"));
+            std::fs::write(&path, text).unwrap();
+            let mut patched = text.to_string();
+            let mut patches = Vec::new();
+            for (old, new) in *edits {
+                let at = text.find(old).unwrap();
+                patches.push((at..at + old.len(), new.as_bytes()));
+                patched = patched.replacen(old, new, 1);
+            }
+            expected.write_file(patched.as_bytes(), format).unwrap();
+            let file = File::open(&path).unwrap();
+            let runs = runs(text.as_bytes(), format);
+            copied.copy_runs(&file, &runs, &patches).unwrap();
+            // The same through the fallback (`sendfile` refused), into a second stream.
+            let mut fallback =
+                StreamWriter::new(BufWriter::new(File::create(dir.path().join("fb")).unwrap()));
+            fallback.sendfile = false;
+            fallback.documents = usize::from(!fallback_out.is_empty());
+            fallback.copy_runs(&file, &runs, &patches).unwrap();
+            fallback.finish().unwrap();
+            fallback_out.extend(std::fs::read(dir.path().join("fb")).unwrap());
+        }
+        copied.finish().unwrap();
+        let expected = String::from_utf8(expected.finish().unwrap()).unwrap();
+        assert_eq!(std::fs::read_to_string(&out_path).unwrap(), expected);
+        assert_eq!(String::from_utf8(fallback_out).unwrap(), expected);
+    }
 
     #[test]
     fn stream() {
