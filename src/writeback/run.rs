@@ -205,7 +205,8 @@ pub fn run_with<R: Resolver>(
         return Ok((outcome, git));
     }
 
-    if matches!(settings.checkout, Checkout::Local(_)) {
+    let local = matches!(settings.checkout, Checkout::Local(_));
+    if local {
         remove_stale_temp_files(&git)?;
         if git.has_tracked_changes()? {
             recover_own_edits(&git, &paths, resolver)?;
@@ -228,16 +229,24 @@ pub fn run_with<R: Resolver>(
         }
         let message = template.execute(&template_data(&changes))?;
         // Every tracked change is the resolver's: a clone is fresh, and a local checkout
-        // was checked clean of tracked changes above. The branch moves only once the
-        // push succeeded: a run killed before that leaves no unpushed commit of ours
-        // (which a later run, finding every value current, would never push).
-        let Some(commit) = git.commit_detached(&message)? else {
+        // was checked clean of tracked changes above. In a local checkout the branch
+        // moves only once the push succeeded: a run killed before that leaves no
+        // unpushed commit of ours (which a later run, finding every value current,
+        // would never push). A clone is private and thrown away: one `commit --all`.
+        let committed = if local {
+            git.commit_detached(&message)?
+        } else {
+            git.commit_all(&message)?
+        };
+        let Some(commit) = committed else {
             // Values reported but bytes unchanged: nothing to commit, nothing to undo.
             return Ok((Outcome::Unchanged, git));
         };
         match git.push_rev(&remote, &commit, &push_branch) {
             Ok(_) => {
-                git.advance_head(&commit, &base)?;
+                if local {
+                    git.advance_head(&commit, &base)?;
+                }
                 return Ok((
                     Outcome::Pushed {
                         commit,
