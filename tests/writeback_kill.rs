@@ -5,7 +5,9 @@
 //! the next normal run (what a CronJob does after an OOM kill) finishes with exit 0, a
 //! clean tree and HEAD == remote. Plus the states a kill can leave, built on purpose:
 //! files rewritten but not committed, a push that went through before the branch moved,
-//! a leftover temporary file, and a human edit (refused, with what to do).
+//! a leftover temporary file, and a human edit (refused, with what to do). And the same
+//! kills of `writeback --repo URL` (a private clone): the remote is old or whole, and
+//! the next run pushes or finds nothing to do.
 
 mod support;
 
@@ -101,11 +103,17 @@ impl Fixture {
         co
     }
 
+    /// `imagescan writeback DIR`.
     fn command(&self, co: &Path) -> Command {
+        let mut cmd = self.binary();
+        cmd.arg("writeback").arg(co);
+        cmd
+    }
+
+    /// The binary with this fixture's cache and HOME and no ambient askpass.
+    fn binary(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_imagescan"));
-        cmd.arg("writeback")
-            .arg(co)
-            .env("IMAGESCAN_CACHE_DIR", self.cache.path())
+        cmd.env("IMAGESCAN_CACHE_DIR", self.cache.path())
             .env("HOME", self.home.path())
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env_remove("GIT_ASKPASS")
@@ -359,4 +367,41 @@ fn an_edit_that_is_not_ours_is_refused_with_what_to_do() {
         "nothing was dropped"
     );
     assert_eq!(fx.remote_head(), fx.base, "nothing was pushed");
+}
+
+#[test]
+fn kill_9_of_a_clone_run_leaves_the_remote_old_or_whole() {
+    use std::os::unix::process::CommandExt as _;
+
+    let fx = Fixture::new();
+    let (new_tree, took) = reference_run(&fx);
+    let url = format!("file://{}", fx.bare().display());
+    let tmp = tempfile::tempdir().unwrap();
+    let clone_run = || {
+        let mut cmd = fx.binary();
+        cmd.args(["writeback", "--repo", &url, "--branch", "main"])
+            .env("TMPDIR", tmp.path());
+        cmd
+    };
+    let rounds = 8u32;
+    for round in 0..rounds {
+        git(&fx.bare(), &["update-ref", "refs/heads/main", &fx.base]);
+        let delay = took.mul_f64(f64::from(round) / f64::from(rounds - 2));
+        let mut child = clone_run()
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        kill_and_drain(&mut child, round % 2 == 1);
+        let pushed = assert_remote_whole(&fx, &new_tree);
+
+        let out = clone_run().output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(assert_remote_whole(&fx, &new_tree), "round {round}");
+        if pushed {
+            assert!(text(&out.stderr).contains("no commit"), "not pushed twice");
+        }
+    }
 }
