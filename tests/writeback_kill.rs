@@ -178,6 +178,23 @@ fn temp_files(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// Git's lock files (`index.lock`, `refs/heads/main.lock`…) under `git_dir`.
+fn lock_files(git_dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![git_dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "lock") {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
 /// The remote is the initial commit, or one commit on it whose tree has every file new.
 fn assert_remote_whole(fx: &Fixture, new_tree: &str) -> bool {
     let head = fx.remote_head();
@@ -283,20 +300,24 @@ fn kill_9_at_any_moment_leaves_no_torn_file_and_the_next_run_finishes() {
         ));
 
         let mut out = fx.run(&co);
-        let lock = co.join(".git/index.lock");
-        if whole_group && lock.exists() {
-            // A git child killed while holding the index lock: git cannot tell a dead
-            // holder from a running one, so it refuses and says what to do (remove the
-            // file); writeback passes that on and has changed nothing.
+        let locks = lock_files(&co.join(".git"));
+        if whole_group && !locks.is_empty() {
+            // A git child killed while holding a lock (the index, a ref): git cannot
+            // tell a dead holder from a running one, so it refuses and says what to do
+            // (remove the file); writeback passes that on and has changed nothing.
             assert_eq!(out.status.code(), Some(1));
             let stderr = text(&out.stderr);
             assert!(
-                stderr.contains("index.lock") && stderr.contains("remove the file manually"),
+                stderr.contains(".lock") && stderr.contains("remove the file manually"),
                 "{stderr}"
             );
             assert_eq!(count_new(&co), new_files);
-            fs::remove_file(&lock).unwrap();
-            seen.push("  next run refused: stale .git/index.lock; removed, run again".into());
+            for lock in &locks {
+                fs::remove_file(lock).unwrap();
+            }
+            seen.push(format!(
+                "  next run refused: stale {locks:?}; removed, run again"
+            ));
             out = fx.run(&co);
         }
         assert_finished(&fx, &co, &out, &new_tree, &seen.join("\n"));
