@@ -1,6 +1,6 @@
 //! `kill -9` of the real binary in the middle of `imagescan writeback DIR` on a local
 //! checkout of 300 marked files (resolved from an OCI layout committed in the
-//! repository), pushing to a bare repository: after every kill each file is entirely
+//! repository), pushing over smart HTTP to a bare repository: after every kill each file is entirely
 //! old or entirely new, the remote branch is the old commit or the complete new one, and
 //! the next normal run (what a CronJob does after an OOM kill) finishes with exit 0, a
 //! clean tree and HEAD == remote. Plus the states a kill can leave, built on purpose:
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::git_server::git;
+use support::git_server::{HTTP_PASSWORD, HTTP_USER, HttpGitServer, git};
 
 const FILES: usize = 300;
 const OLD: &str = "registry.example.com/team/web:1.0.0";
@@ -33,12 +33,17 @@ fn file_name(i: usize) -> String {
 }
 
 /// A bare repository (`remote.git`) holding the marked files, imagescan.yaml and the OCI
-/// layout of registry.example.com/team/web (tags up to 1.5.0) from testdata/oci.
+/// layout of registry.example.com/team/web (tags up to 1.5.0) from testdata/oci, served
+/// by the real git smart-HTTP server (Basic auth on push). Served rather than a file://
+/// path so that killing the client's process group does not kill the server side of a
+/// push, which in real life runs on another machine.
 struct Fixture {
+    server: HttpGitServer,
     dir: tempfile::TempDir,
     base: String,
     cache: tempfile::TempDir,
     home: tempfile::TempDir,
+    secrets: tempfile::TempDir,
 }
 
 impl Fixture {
@@ -60,9 +65,10 @@ impl Fixture {
         git(&seed, &["init", "--quiet", "--initial-branch=main"]);
         git(&seed, &["add", "--all"]);
         git(&seed, &["commit", "--quiet", "-m", "initial"]);
-        let bare = dir.path().join("remote.git");
+        let server = HttpGitServer::start();
+        let bare = server.repos.root.join("remote.git");
         git(
-            dir.path(),
+            &server.repos.root,
             &[
                 "init",
                 "--quiet",
@@ -73,16 +79,27 @@ impl Fixture {
         );
         git(&seed, &["push", "--quiet", bare.to_str().unwrap(), "main"]);
         let base = git(&bare, &["rev-parse", "main"]);
+        let secrets = tempfile::tempdir().unwrap();
+        let secret = secrets.path().join("git");
+        fs::create_dir(&secret).unwrap();
+        fs::write(secret.join("username"), HTTP_USER).unwrap();
+        fs::write(secret.join("password"), HTTP_PASSWORD).unwrap();
         Fixture {
+            server,
             dir,
             base,
             cache: tempfile::tempdir().unwrap(),
             home: tempfile::tempdir().unwrap(),
+            secrets,
         }
     }
 
     fn bare(&self) -> PathBuf {
-        self.dir.path().join("remote.git")
+        self.server.repos.root.join("remote.git")
+    }
+
+    fn url(&self) -> String {
+        self.server.url("remote.git")
     }
 
     fn remote_head(&self) -> String {
@@ -96,17 +113,16 @@ impl Fixture {
         if co.exists() {
             fs::remove_dir_all(&co).unwrap();
         }
-        git(
-            self.dir.path(),
-            &["clone", "--quiet", self.bare().to_str().unwrap(), name],
-        );
+        git(self.dir.path(), &["clone", "--quiet", &self.url(), name]);
         co
     }
 
     /// `imagescan writeback DIR`.
     fn command(&self, co: &Path) -> Command {
         let mut cmd = self.binary();
-        cmd.arg("writeback").arg(co);
+        cmd.arg("writeback")
+            .arg(co)
+            .args(["--client-secret", "git"]);
         cmd
     }
 
@@ -114,6 +130,7 @@ impl Fixture {
     fn binary(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_imagescan"));
         cmd.env("IMAGESCAN_CACHE_DIR", self.cache.path())
+            .env("IMAGESCAN_SECRETS_DIR", self.secrets.path())
             .env("HOME", self.home.path())
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env_remove("GIT_ASKPASS")
@@ -350,10 +367,7 @@ fn a_push_that_went_through_before_the_branch_moved_is_not_pushed_twice() {
     // The remote has the new commit; the checkout is still on the old one with every
     // file rewritten, as a run killed between push and branch update leaves it.
     let co = fx.dir.path().join("co");
-    git(
-        fx.dir.path(),
-        &["clone", "--quiet", fx.bare().to_str().unwrap(), "co"],
-    );
+    git(fx.dir.path(), &["clone", "--quiet", &fx.url(), "co"]);
     git(&co, &["reset", "--quiet", "--hard", &fx.base]);
     for i in 0..FILES {
         fs::write(co.join(file_name(i)), deploy(i, NEW)).unwrap();
@@ -396,11 +410,12 @@ fn kill_9_of_a_clone_run_leaves_the_remote_old_or_whole() {
 
     let fx = Fixture::new();
     let (new_tree, took) = reference_run(&fx);
-    let url = format!("file://{}", fx.bare().display());
+    let url = fx.url();
     let tmp = tempfile::tempdir().unwrap();
     let clone_run = || {
         let mut cmd = fx.binary();
         cmd.args(["writeback", "--repo", &url, "--branch", "main"])
+            .args(["--client-secret", "git"])
             .env("TMPDIR", tmp.path());
         cmd
     };
