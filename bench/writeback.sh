@@ -4,13 +4,17 @@
 # plain-git shell script doing the same clone + edit (sed) + commit + push on the same
 # server in the same run. Target: writeback <= 1.5x the script's wall time (medians).
 #
-# What is measured as "writeback": `imagescan writeback --repo URL` when the binary has
-# the subcommand wired to the real marker engine (IMAGESCAN_BENCH_MODE=binary); until
-# then (default: auto-detect) the library cycle from src/writeback/run.rs with the fake
-# resolver of tests/support/fake_resolver.rs (tests/git_bench.rs), i.e. clone, resolve
-# (line edits), add, commit, push, with the same askpass credentials.
+# What is measured as "writeback" (default): the real binary, `imagescan writeback --repo URL
+# --branch main --client-secret bench` with IMAGESCAN_SECRETS_DIR holding the Basic-auth
+# username + password, over the same repository: shallow clone, the real marker pipeline
+# (imagescan.yaml + an OCI layout committed in the repository, so no registry), commit,
+# push; a cold registry cache each run. IMAGESCAN_BENCH_MODE=library measures instead the
+# library cycle of src/writeback/run.rs with the fake line-editing resolver of
+# tests/support/fake_resolver.rs (tests/git_bench.rs).
 #
 # Usage: bench/writeback.sh [RUNS]   (default 7). Needs lighttpd (scripts/install-test-deps).
+# IMAGESCAN_BENCH_WRAP="strace -f -c -o /tmp/wb.strace" (any command prefix) wraps each
+# writeback run, e.g. to profile it; its time is then not comparable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-7}
@@ -134,19 +138,19 @@ ASK
 chmod 700 "$work/askpass"
 plain_git() {
   local dir="$work/plain"
-  rm -rf "$dir"
   GIT_ASKPASS="$work/askpass" GIT_TERMINAL_PROMPT=0 \
     git clone -q --depth 1 --single-branch --no-tags --branch main "$url" "$dir"
   grep -rl --include='*.yaml' '# {"$imagescan": "web"}' "$dir" \
     | xargs sed -i 's|image: nginx:1.25.0 # {"$imagescan": "web"}|image: nginx:1.26.1 # {"$imagescan": "web"}|'
   git -C "$dir" commit -qam "Update from image update automation"
   GIT_ASKPASS="$work/askpass" GIT_TERMINAL_PROMPT=0 git -C "$dir" push -q origin HEAD:refs/heads/main
+  # Removing the clone is part of the job, as writeback removes its temporary clone.
+  rm -rf "$dir"
 }
 
-mode=${IMAGESCAN_BENCH_MODE:-auto}
-if [ "$mode" = auto ]; then
+mode=${IMAGESCAN_BENCH_MODE:-binary}
+if [ "$mode" = binary ]; then
   cargo build -q --release
-  if target/release/imagescan writeback --help >/dev/null 2>&1; then mode=binary; else mode=library; fi
 fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -165,7 +169,9 @@ writeback_once() {
     local t0 t1
     t0=$(now)
     IMAGESCAN_SECRETS_DIR="$work/secret" IMAGESCAN_CACHE_DIR="$work/cache" \
-      target/release/imagescan writeback --repo "$url" --branch main --client-secret bench >/dev/null
+      ${IMAGESCAN_BENCH_WRAP:-} target/release/imagescan writeback --repo "$url" --branch main \
+      --client-secret bench >/dev/null 2>>"$work/writeback.log" \
+      || { echo "imagescan writeback failed:" >&2; cat "$work/writeback.log" >&2; return 1; }
     t1=$(now)
     awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f\n", b - a}'
   else
@@ -188,7 +194,7 @@ for _ in $(seq "$runs"); do
   wb_times+=("$(writeback_once)")
   test "$(git -C "$bare" show main:team0/app0000/deploy.yaml | grep -c 'nginx:1.26.1')" = 1
 done
-for t in "${wb_times[@]}"; do [ -n "$t" ] || { echo "a writeback run failed" >&2; cat "$work/harness.log" >&2; exit 1; }; done
+for t in "${wb_times[@]}"; do [ -n "$t" ] || { echo "a writeback run failed" >&2; cat "$work"/*.log >&2; exit 1; }; done
 
 plain_med=$(printf '%s\n' "${plain_times[@]}" | median)
 wb_med=$(printf '%s\n' "${wb_times[@]}" | median)

@@ -337,6 +337,61 @@ impl Git {
         self.rev_parse("HEAD").map(Some)
     }
 
+    /// Builds a commit of every modified tracked file (as `commit --all` would) on top
+    /// of HEAD with `message`, author = committer = the configured identity, WITHOUT
+    /// moving HEAD: the branch moves only after the push succeeded
+    /// ([`Git::advance_head`]), so that a run killed before then leaves no local commit
+    /// that the remote lacks. Returns the commit id, or `None` when no file differs
+    /// from HEAD.
+    pub fn commit_detached(&self, message: &str) -> Result<Option<String>, GitError> {
+        self.run(&["add", "--update"], "add")?;
+        let tree = self.text(&["write-tree"], "write-tree")?;
+        if tree == self.text(&["rev-parse", "HEAD^{tree}"], "rev-parse")? {
+            return Ok(None);
+        }
+        let mut cmd = self.base_command();
+        cmd.args(["commit-tree", "--no-gpg-sign", "-p", "HEAD", "-F", "-"])
+            .arg(&tree);
+        let out = self.run_in(cmd, "commit-tree", Some(message.as_bytes()))?;
+        Ok(Some(utf8(out.stdout, "commit-tree")?.trim_end().to_owned()))
+    }
+
+    /// Moves the checked-out branch from `old` to `new` (a commit whose tree the index
+    /// and work tree already hold, see [`Git::commit_detached`]); fails if the branch is
+    /// no longer at `old`.
+    pub fn advance_head(&self, new: &str, old: &str) -> Result<(), GitError> {
+        self.run(
+            &["update-ref", "-m", "imagescan writeback", "HEAD", new, old],
+            "update-ref",
+        )
+        .map(drop)
+    }
+
+    /// Tracked files whose work-tree contents differ from HEAD (staged or not), relative
+    /// to the top level.
+    pub fn changed_files(&self) -> Result<Vec<PathBuf>, GitError> {
+        let out = self.run(
+            &["diff", "--name-only", "--no-renames", "-z", "HEAD", "--"],
+            "diff",
+        )?;
+        Ok(nul_separated(&out.stdout))
+    }
+
+    /// Untracked files that are not ignored, relative to the top level.
+    pub fn untracked_files(&self) -> Result<Vec<PathBuf>, GitError> {
+        let out = self.run(
+            &[
+                "ls-files",
+                "--others",
+                "--exclude-standard",
+                "--full-name",
+                "-z",
+            ],
+            "ls-files",
+        )?;
+        Ok(nul_separated(&out.stdout))
+    }
+
     /// The value of configuration `key`, if set.
     pub fn config_get(&self, key: &str) -> Result<Option<String>, GitError> {
         match self.run(&["config", "--get", key], "config") {
@@ -404,7 +459,13 @@ impl Git {
     /// Pushes HEAD to `refs/heads/<branch>` of `remote` (creating the branch when missing).
     /// Never forces; a refusal because the branch moved is [`GitError::PushRejected`].
     pub fn push_head(&self, remote: &str, branch: &str) -> Result<PushOutcome, GitError> {
-        let refspec = format!("HEAD:refs/heads/{branch}");
+        self.push_rev(remote, "HEAD", branch)
+    }
+
+    /// Pushes `rev` (a commit id or `HEAD`) to `refs/heads/<branch>` of `remote`, as
+    /// [`Git::push_head`] does.
+    pub fn push_rev(&self, remote: &str, rev: &str, branch: &str) -> Result<PushOutcome, GitError> {
+        let refspec = format!("{rev}:refs/heads/{branch}");
         let mut cmd = self.base_command();
         // Not --porcelain: it moves the `[rejected]` report to stdout, and its reason
         // ("fetch first") is what tells a moved branch from other refusals.
@@ -505,6 +566,24 @@ impl Git {
         }
         child.wait_with_output().map_err(spawn_err)
     }
+}
+
+fn nul_separated(bytes: &[u8]) -> Vec<PathBuf> {
+    bytes
+        .split(|&b| b == 0)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            #[cfg(unix)]
+            {
+                use std::os::unix::ffi::OsStrExt as _;
+                PathBuf::from(OsStr::from_bytes(name))
+            }
+            #[cfg(not(unix))]
+            {
+                PathBuf::from(String::from_utf8_lossy(name).into_owned())
+            }
+        })
+        .collect()
 }
 
 fn failed(subcommand: &str, out: &Output) -> GitError {

@@ -89,6 +89,7 @@ pub fn run(args: &WritebackArgs) -> CliResult {
     let mut resolver = MarkerResolver {
         config: args.config.config.clone(),
         source: args.source.clone(),
+        loaded: None,
     };
     let stdout = std::io::stdout();
     if !args.watch {
@@ -208,6 +209,10 @@ impl From<CliError> for ResolveFailure {
 struct MarkerResolver {
     config: Vec<PathBuf>,
     source: SourceArgs,
+    /// The configuration [`Resolver::commit_settings`] loaded, for the first
+    /// [`Resolver::resolve`] of the same directory (the tree has not changed between
+    /// the two; a later attempt, on a new head, loads it afresh).
+    loaded: Option<(PathBuf, ConfigSet)>,
 }
 
 impl MarkerResolver {
@@ -219,8 +224,15 @@ impl MarkerResolver {
         }
     }
 
-    fn resolve_dir(&self, root: &Path, dir: &Path) -> Result<Vec<Change>, CliError> {
-        let config = workspace::load_config_with_root(dir, &self.config, Some(root))?;
+    fn load(&mut self, root: &Path, dir: &Path) -> Result<ConfigSet, CliError> {
+        match self.loaded.take() {
+            Some((loaded_dir, config)) if loaded_dir == dir => Ok(config),
+            _ => workspace::load_config_with_root(dir, &self.config, Some(root)),
+        }
+    }
+
+    fn resolve_dir(&mut self, root: &Path, dir: &Path) -> Result<Vec<Change>, CliError> {
+        let config = self.load(root, dir)?;
         let list = marker_files(dir, &Excludes::none()).or_invalid()?;
         let files = Files::read(dir, list)?;
         let (plan, markers) = files.plan(&config, dir, &files.root)?;
@@ -284,6 +296,8 @@ impl Resolver for MarkerResolver {
     ) -> Result<Option<CommitSettings>, ResolveFailure> {
         let dir = Self::dirs(root, paths).swap_remove(0);
         let config = workspace::load_config_with_root(&dir, &self.config, Some(root))?;
-        Ok(config.commit)
+        let commit = config.commit.clone();
+        self.loaded = Some((dir, config));
+        Ok(commit)
     }
 }

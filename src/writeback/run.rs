@@ -56,13 +56,16 @@ pub enum WritebackError {
     /// The commit message template failed to parse (imagescan.yaml) or execute.
     #[error(transparent)]
     Template(#[from] TemplateError),
-    /// The local checkout has uncommitted changes to tracked files.
+    /// The local checkout has uncommitted changes to tracked files that are not what
+    /// writeback itself would write (those, left by a killed run, are recovered).
     #[error(
-        "{dir} has uncommitted changes; writeback commits only its own edits: commit or stash them first"
+        "{dir} has uncommitted changes that writeback did not make (first: {file}); writeback commits only its own edits: commit or stash them, or drop them with `git -C {dir} checkout -- .`, then run again"
     )]
     DirtyTree {
         /// The checkout.
         dir: PathBuf,
+        /// The first changed file that is not writeback's edit.
+        file: PathBuf,
     },
     /// The local checkout is on no branch.
     #[error("{dir} is on a detached HEAD; check out a branch or give --push-branch")]
@@ -202,8 +205,12 @@ pub fn run_with<R: Resolver>(
         return Ok((outcome, git));
     }
 
-    if matches!(settings.checkout, Checkout::Local(_)) && git.has_tracked_changes()? {
-        return Err(WritebackError::DirtyTree { dir: root });
+    let local = matches!(settings.checkout, Checkout::Local(_));
+    if local {
+        remove_stale_temp_files(&git)?;
+        if git.has_tracked_changes()? {
+            recover_own_edits(&git, &paths, resolver)?;
+        }
     }
     // A push branch that already exists elsewhere is where our commit must go on top of.
     if push_branch != branch && git.remote_has_branch(&remote, &push_branch)? {
@@ -221,14 +228,25 @@ pub fn run_with<R: Resolver>(
             return Ok((Outcome::Unchanged, git));
         }
         let message = template.execute(&template_data(&changes))?;
-        // `--all` commits exactly the resolver's edits: a clone is fresh, and a local
-        // checkout was checked clean of tracked changes above.
-        let Some(commit) = git.commit_all(&message)? else {
+        // Every tracked change is the resolver's: a clone is fresh, and a local checkout
+        // was checked clean of tracked changes above. In a local checkout the branch
+        // moves only once the push succeeded: a run killed before that leaves no
+        // unpushed commit of ours (which a later run, finding every value current,
+        // would never push). A clone is private and thrown away: one `commit --all`.
+        let committed = if local {
+            git.commit_detached(&message)?
+        } else {
+            git.commit_all(&message)?
+        };
+        let Some(commit) = committed else {
             // Values reported but bytes unchanged: nothing to commit, nothing to undo.
             return Ok((Outcome::Unchanged, git));
         };
-        match git.push_head(&remote, &push_branch) {
+        match git.push_rev(&remote, &commit, &push_branch) {
             Ok(_) => {
+                if local {
+                    git.advance_head(&commit, &base)?;
+                }
                 return Ok((
                     Outcome::Pushed {
                         commit,
@@ -240,7 +258,7 @@ pub fn run_with<R: Resolver>(
                 ));
             }
             Err(GitError::PushRejected { .. }) => {
-                // Drop our commit (only ours), then move onto the new remote head.
+                // Drop our edits (HEAD never moved), then move onto the new remote head.
                 git.reset_hard(&base)?;
                 if attempt == attempts {
                     break;
@@ -250,7 +268,7 @@ pub fn run_with<R: Resolver>(
                 sync_to(&git, &remote, &push_branch)?;
             }
             Err(e) => {
-                // The checkout goes back to where it was: no unpushed commit of ours.
+                // The checkout goes back to where it was: no edit of ours left.
                 let _ = git.reset_hard(&base);
                 return Err(e.into());
             }
@@ -260,6 +278,83 @@ pub fn run_with<R: Resolver>(
         branch: push_branch,
         attempts,
     })
+}
+
+/// Removes the temporary files that [`crate::fsutil::write_atomic`] leaves when a run is
+/// killed between writing and renaming one (`.NAME.XXXXXX.tmp` next to a file NAME,
+/// untracked): they are ours, and an operator would otherwise find them as junk.
+fn remove_stale_temp_files(git: &Git) -> Result<(), WritebackError> {
+    for relative in git.untracked_files()? {
+        let path = git.dir().join(&relative);
+        let target = relative
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(crate::fsutil::atomic_temp_target);
+        if let Some(target) = target
+            && path.with_file_name(target).is_file()
+        {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(WritebackError::Io {
+                        what: "removing a temporary file left by a killed run",
+                        source,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A local checkout with tracked changes: when every changed file holds exactly the
+/// bytes this run would write itself (what a killed run leaves: the resolver had
+/// rewritten some files, or the push went through but the branch had not moved yet),
+/// the edits are ours and reproducible, so they are dropped and the run goes on. A
+/// CronJob restarted after an OOM kill thus recovers by itself. Any other change (a
+/// human edit, a value the registry has since moved past) is refused with
+/// [`WritebackError::DirtyTree`]: writeback commits only its own edits.
+fn recover_own_edits<R: Resolver>(
+    git: &Git,
+    paths: &[PathBuf],
+    resolver: &mut R,
+) -> Result<(), WritebackError> {
+    let io = |what| move |source| WritebackError::Io { what, source };
+    let root = git.dir();
+    let dirty = |file: &Path| WritebackError::DirtyTree {
+        dir: root.to_path_buf(),
+        file: file.to_path_buf(),
+    };
+    let changed = git.changed_files()?;
+    let mut current = Vec::with_capacity(changed.len());
+    for file in &changed {
+        // Cheap first: the resolver only ever writes files that hold a marker (a
+        // deleted file, or one without `$imagescan`, is not its edit).
+        let bytes = std::fs::read(root.join(file)).map_err(|_| dirty(file))?;
+        if !bytes.windows(10).any(|w| w == b"$imagescan") {
+            return Err(dirty(file));
+        }
+        current.push(bytes);
+    }
+    // What this run would write, on HEAD's files in a private tree and index.
+    let scratch = tempfile::Builder::new()
+        .prefix("imagescan-recover-")
+        .tempdir()
+        .map_err(io("creating a temporary directory"))?;
+    let tree = scratch.path().join("tree");
+    std::fs::create_dir(&tree).map_err(io("creating a temporary directory"))?;
+    git.export_head(&scratch.path().join("index"), &tree)?;
+    resolver
+        .resolve(&tree, paths)
+        .map_err(|e| resolve_err(&tree, e))?;
+    for (file, bytes) in changed.iter().zip(&current) {
+        if std::fs::read(tree.join(file)).ok().as_ref() != Some(bytes) {
+            return Err(dirty(file));
+        }
+    }
+    git.reset_hard("HEAD")?;
+    Ok(())
 }
 
 /// Moves the current branch onto the remote's `branch`: a fast-forward (reset) when our
