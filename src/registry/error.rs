@@ -12,7 +12,7 @@ use std::path::PathBuf;
 pub enum RegistryError {
     /// The registry could not be reached (DNS, refused connection, reset, TLS) after
     /// every retry.
-    #[error("registry {host} is not reachable ({attempts} attempts): {source}")]
+    #[error("registry {host} is not reachable ({attempts} attempts)")]
     Unreachable {
         /// The registry host.
         host: String,
@@ -34,7 +34,7 @@ pub enum RegistryError {
     },
     /// The server's certificate was refused (unknown CA, wrong name, expired).
     #[error(
-        "TLS verification failed for registry {host}: {source} \
+        "TLS verification failed for registry {host} \
          (set registries[].caFile or SSL_CERT_FILE to trust a private CA)"
     )]
     Tls {
@@ -112,7 +112,7 @@ pub enum RegistryError {
         attempts: u32,
     },
     /// A response body could not be read (connection cut, over the size limit).
-    #[error("reading the response of registry {host} for {repository} failed: {source}")]
+    #[error("reading the response of registry {host} for {repository} failed")]
     Body {
         /// The registry host.
         host: String,
@@ -123,7 +123,7 @@ pub enum RegistryError {
         source: Box<ureq::Error>,
     },
     /// A JSON body (tag list, index, token) did not parse — e.g. truncated.
-    #[error("registry {host} sent an invalid {what} for {repository}: {source}")]
+    #[error("registry {host} sent an invalid {what} for {repository}")]
     InvalidJson {
         /// The registry host.
         host: String,
@@ -186,7 +186,7 @@ pub enum RegistryError {
         endpoint: String,
     },
     /// A CA file (`caFile` or `SSL_CERT_FILE`) could not be read.
-    #[error("cannot read CA certificates {} for registry {host}: {source}", path.display())]
+    #[error("cannot read CA certificates {} for registry {host}", path.display())]
     CaFile {
         /// The registry host.
         host: String,
