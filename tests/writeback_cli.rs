@@ -65,6 +65,21 @@ impl Env {
         }
     }
 
+    /// `imagescan writeback --repo URL --branch main --path demo EXTRA...`.
+    fn writeback(&self, url: &str, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "writeback",
+            "--repo",
+            url,
+            "--branch",
+            "main",
+            "--path",
+            "demo",
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+
     fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_imagescan"))
             .args(args)
@@ -100,17 +115,7 @@ fn pushes_once_with_the_configured_message_then_does_nothing() {
     let env = Env::new(HTTP_PASSWORD);
     let before = server.repos.head("apps.git", "main").unwrap();
 
-    let first = env.run(&[
-        "writeback",
-        "--repo",
-        &url,
-        "--branch",
-        "main",
-        "--path",
-        "demo",
-        "--client-secret",
-        "git",
-    ]);
+    let first = env.writeback(&url, &["--client-secret", "git"]);
     assert!(first.status.success(), "stderr: {}", text(&first.stderr));
     let after = server.repos.head("apps.git", "main").unwrap();
     assert_ne!(before, after, "a commit was pushed");
@@ -145,17 +150,7 @@ fn pushes_once_with_the_configured_message_then_does_nothing() {
     let stat = git(&bare, &["diff", "--numstat", &before, "main"]);
     assert_eq!(stat.lines().count(), 4, "{stat}");
 
-    let second = env.run(&[
-        "writeback",
-        "--repo",
-        &url,
-        "--branch",
-        "main",
-        "--path",
-        "demo",
-        "--client-secret",
-        "git",
-    ]);
+    let second = env.writeback(&url, &["--client-secret", "git"]);
     assert!(second.status.success(), "stderr: {}", text(&second.stderr));
     assert_eq!(
         server.repos.head("apps.git", "main").unwrap(),
@@ -177,16 +172,7 @@ fn dry_run_prints_the_diff_and_message_and_pushes_nothing() {
     let (server, url, _bare) = seeded();
     let env = Env::new(HTTP_PASSWORD);
     let refs = server.repos.refs("apps.git");
-    let out = env.run(&[
-        "writeback",
-        "--repo",
-        &url,
-        "--branch",
-        "main",
-        "--path",
-        "demo",
-        "--dry-run",
-    ]);
+    let out = env.writeback(&url, &["--dry-run"]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
@@ -214,17 +200,7 @@ fn wrong_password_fails_with_exit_1_and_no_secret() {
     let wrong = "not-the-password-5f3a";
     let env = Env::new(wrong);
     let refs = server.repos.refs("apps.git");
-    let out = env.run(&[
-        "writeback",
-        "--repo",
-        &url,
-        "--branch",
-        "main",
-        "--path",
-        "demo",
-        "--client-secret",
-        "git",
-    ]);
+    let out = env.writeback(&url, &["--client-secret", "git"]);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", text(&out.stderr));
     assert!(!text(&out.stderr).contains(wrong));
     assert!(!text(&out.stdout).contains(wrong));
