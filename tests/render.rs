@@ -365,3 +365,43 @@ fn the_demo_runs_from_a_fresh_clone() {
         assert_eq!(tracked, files_under(dir), "untracked files under {dir}");
     }
 }
+
+/// A marker on a top-level `kind:` value can change which documents render: that file
+/// takes the slow path (read again, rewritten in memory, split again) and the stream is
+/// what the rewritten file gives. Other files are copied, patched, as usual.
+#[test]
+fn a_marked_kind_renders_by_its_new_value() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = temp.path();
+    fs::create_dir(root.join(".git")).unwrap();
+    itest::write_layout(
+        &root.join("oci/example.com"),
+        "kinds",
+        &["Kustomization", "Deployment"],
+    );
+    itest::write_layout(&root.join("oci/example.com"), "app", &["1.0.0", "1.2.0"]);
+    write(
+        root,
+        "t/imagescan.yaml",
+        "imageScans:\n- tagName: kind\n  image: example.com/kinds\n  policy: {alphabetical: {order: desc}}\n- tagName: app\n  image: example.com/app\nregistries:\n- host: example.com\n  layout: ../oci/example.com\n",
+    );
+    // `desc` selects the least tag, `Deployment`: the document becomes a Deployment and
+    // renders, though it was a Kustomization (not rendered) when read.
+    write(
+        root,
+        "t/a.yaml",
+        "apiVersion: v1\nkind: Kustomization # {\"$imagescan\": \"kind:tag\"}\nimage: example.com/app:0.1 # {\"$imagescan\": \"app\"}\n",
+    );
+    write(
+        root,
+        "t/b.yaml",
+        "apiVersion: v1\nkind: Pod\nimage: example.com/app:0.1 # {\"$imagescan\": \"app\"}\n",
+    );
+    let out = run(root, &["render", "t"]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        "apiVersion: v1\nkind: Deployment # {\"$imagescan\": \"kind:tag\"}\nimage: example.com/app:1.2.0 # {\"$imagescan\": \"app\"}\n\
+         ---\napiVersion: v1\nkind: Pod\nimage: example.com/app:1.2.0 # {\"$imagescan\": \"app\"}\n"
+    );
+}
