@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
+use super::log;
 use super::{Classify, CliResult, Exit};
 use crate::cache::{Age, Cache, Listing};
 
@@ -63,13 +64,11 @@ pub fn run(args: &CacheArgs) -> CliResult {
     match args.command {
         CacheCommand::Ls { output } => {
             let listing = cache.list().or_failure()?;
-            let mut stderr = std::io::stderr().lock();
             if !listing.unreadable.is_empty() {
-                let _ = writeln!(
-                    stderr,
-                    "imagescan: warning: {} unreadable cache entries (replaced on their next refresh)",
+                log::warn(format_args!(
+                    "{} unreadable cache entries (replaced on their next refresh)",
                     listing.unreadable.len()
-                );
+                ));
             }
             let mut out = std::io::stdout().lock();
             let now = crate::cache::unix_now();
@@ -83,12 +82,11 @@ pub fn run(args: &CacheArgs) -> CliResult {
         }
         CacheCommand::Clear => {
             let cleared = cache.clear().or_failure()?;
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "imagescan: removed {} cache entries from {}",
+            log::info(format_args!(
+                "removed {} cache entries from {}",
                 cleared.entries,
                 cache.dir().display()
-            );
+            ));
         }
     }
     Ok(Exit::Success)

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::log;
 use super::workspace::Files;
 use super::{Classify, CliError, CliResult, Exit};
 use crate::config::{ConfigError, ConfigSet};
@@ -95,14 +96,16 @@ fn marker_problems(
 }
 
 fn report(findings: &Findings, config: Option<&ConfigSet>) -> CliResult {
-    let mut err = std::io::stderr().lock();
     for warning in &findings.warnings {
-        let _ = writeln!(err, "warning: {warning}");
+        log::warn(warning);
     }
-    for error in &findings.errors {
-        let _ = writeln!(err, "{error}");
-    }
+    // The problems and their count are the command's result: listed whatever the log
+    // level.
     if !findings.errors.is_empty() {
+        let mut err = std::io::stderr().lock();
+        for error in &findings.errors {
+            let _ = writeln!(err, "{error}");
+        }
         let n = findings.errors.len();
         let _ = writeln!(
             err,
@@ -112,9 +115,8 @@ fn report(findings: &Findings, config: Option<&ConfigSet>) -> CliResult {
         return Ok(Exit::Invalid);
     }
     if let Some(config) = config {
-        let _ = writeln!(
-            err,
-            "imagescan: configuration ok: {} scan(s), {} registry entr{} in {} file(s)",
+        log::info(format_args!(
+            "configuration ok: {} scan(s), {} registry entr{} in {} file(s)",
             config.scans.len(),
             config.registries.len(),
             if config.registries.len() == 1 {
@@ -123,7 +125,7 @@ fn report(findings: &Findings, config: Option<&ConfigSet>) -> CliResult {
                 "ies"
             },
             config.files.len()
-        );
+        ));
     }
     Ok(Exit::Success)
 }

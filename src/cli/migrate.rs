@@ -2,11 +2,11 @@
 //! DIR/imagescan.yaml, leaving every other byte of fleet.yaml as it was. Reports what it
 //! did on stderr; stdout stays empty.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 
+use super::log;
 use super::{CliError, CliResult, Exit};
 use crate::writeback::migrate::{MigrateError, MigrateOutcome, migrate_dir};
 
@@ -37,6 +37,6 @@ pub fn run(args: &MigrateArgs) -> CliResult {
             if created { "created" } else { "extended" }
         ),
     };
-    let _ = writeln!(std::io::stderr().lock(), "imagescan: {message}");
+    log::info(message);
     Ok(Exit::Success)
 }

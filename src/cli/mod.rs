@@ -6,6 +6,7 @@ mod cache;
 mod check;
 mod common;
 mod exit;
+mod log;
 mod migrate;
 mod render;
 mod resolve;
@@ -15,7 +16,6 @@ mod workspace;
 mod writeback;
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +28,16 @@ pub use exit::{Classify, CliError, CliResult, Exit};
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Say only errors on stderr.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Say more on stderr (what each scan selected, from where).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    verbose: u8,
+    /// How stderr messages are written. IMAGESCAN_LOG=error|warn|info|debug sets the level
+    /// when neither -q nor -v is given.
+    #[arg(long, global = true, value_enum, default_value_t = log::LogFormat::Text)]
+    log_format: log::LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,10 +81,11 @@ where
             return code.into();
         }
     };
+    log::init(cli.quiet, cli.verbose, cli.log_format);
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(CliError { exit, error }) => {
-            let _ = writeln!(std::io::stderr().lock(), "imagescan: error: {error:#}");
+            log::error(format_args!("{error:#}"));
             exit.into()
         }
     }

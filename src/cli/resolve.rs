@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Args};
 
 use super::common::{ConfigArgs, SourceArgs};
+use super::log;
 use super::workspace::{self, Files};
 use super::{Classify, CliError, CliResult, Exit};
 use crate::marker::Change;
@@ -77,13 +78,11 @@ pub fn run(args: &ResolveArgs) -> CliResult {
         let rewritten: Vec<(usize, &[u8])> =
             changed.iter().map(|f| (f.old, f.new.as_slice())).collect();
         workspace::write_files(&files, &args.dir, &rewritten)?;
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "imagescan: {} value(s) changed in {} file(s)",
+        log::info(format_args!(
+            "{} value(s) changed in {} file(s)",
             changed.iter().map(|f| f.changes.len()).sum::<usize>(),
             changed.len()
-        );
+        ));
         return Ok(Exit::Success);
     }
     if args.check {

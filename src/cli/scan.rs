@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::common::{ConfigArgs, SourceArgs};
+use super::log;
 use super::workspace;
 use super::{CliError, CliResult, Exit};
 use crate::scan::{ScanErrors, ScanJob, ScanOutcome, Scanner};
@@ -97,14 +98,13 @@ pub fn run(args: &ScanArgs) -> CliResult {
         .map_err(|e| CliError::failure(anyhow::Error::new(e).context("cannot write to stdout")))?;
     // Stale entries served are shown in the SOURCE column and, like render's, warned
     // about on stderr (SPEC §6: served "with a warning").
-    let mut err = std::io::stderr().lock();
     for (job, result) in jobs.iter().zip(&results) {
         if let Ok(ScanOutcome {
             warning: Some(warning),
             ..
         }) = result
         {
-            let _ = writeln!(err, "imagescan: warning: scan {}: {warning}", job.scan.name);
+            log::warn(format_args!("scan {}: {warning}", job.scan.name));
         }
     }
     let errors: Vec<_> = results.into_iter().filter_map(Result::err).collect();

@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 
 use super::common::SourceArgs;
+use super::log;
 use super::{Classify, CliError};
 use crate::config::ConfigSet;
 use crate::credentials::CredentialEnv;
@@ -31,9 +32,8 @@ pub fn load_config_with_root(
     root: Option<&Path>,
 ) -> Result<ConfigSet, CliError> {
     let config = ConfigSet::load_with_root(dir, extra, root).or_invalid()?;
-    let mut err = std::io::stderr().lock();
     for warning in &config.warnings {
-        let _ = writeln!(err, "imagescan: warning: {warning}");
+        log::warn(warning);
     }
     Ok(config)
 }
@@ -251,11 +251,23 @@ pub fn run_scans(plan: &Plan<'_>, args: &SourceArgs) -> Result<Vec<ScanOutcome>,
             CliError::failure(error)
         });
     }
-    let mut err = std::io::stderr().lock();
     for (job, outcome) in plan.jobs.iter().zip(&outcomes) {
         if let Some(warning) = &outcome.warning {
-            let _ = writeln!(err, "imagescan: warning: scan {}: {warning}", job.scan.name);
+            log::warn(format_args!("scan {}: {warning}", job.scan.name));
         }
+        log::debug(format_args!(
+            "scan {}: {} (from {}; {} tags seen, {} kept){}",
+            job.scan.name,
+            outcome.tag,
+            outcome.origin.as_str(),
+            outcome.tags_seen,
+            outcome.tags_kept,
+            outcome
+                .digest
+                .as_deref()
+                .map(|d| format!(", digest {d}"))
+                .unwrap_or_default()
+        ));
     }
     Ok(outcomes)
 }

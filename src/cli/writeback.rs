@@ -3,7 +3,6 @@
 //! The git cycle is [`crate::writeback::run`]; this file plugs the marker pipeline of
 //! `resolve` into it and maps its outcome to output and exit codes.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -11,6 +10,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::common::{ConfigArgs, SourceArgs};
+use super::log;
 use super::workspace::{self, Files};
 use super::{Classify, CliError, CliResult, Exit};
 use crate::config::{CommitSettings, ConfigSet, DEFAULT_INTERVAL, parse_duration};
@@ -117,7 +117,7 @@ pub fn run(args: &WritebackArgs) -> CliResult {
                 }
                 Err(error) => {
                     let error = writeback_error(error);
-                    let _ = writeln!(std::io::stderr(), "imagescan: error: {:#}", error.error);
+                    log::error(format_args!("{:#}", error.error));
                     // Invalid input will not fix itself; a registry or git outage may.
                     let go_on = error.exit != Exit::Invalid;
                     if !go_on {
@@ -150,25 +150,22 @@ fn watch_interval(settings: &Settings) -> Result<Duration, CliError> {
 }
 
 fn report(outcome: &Outcome) {
-    let mut err = std::io::stderr().lock();
-    let _ = match outcome {
-        Outcome::Unchanged => writeln!(err, "imagescan: every value is current; no commit"),
+    match outcome {
+        Outcome::Unchanged => log::info("every value is current; no commit"),
         Outcome::Pushed {
             commit,
             branch,
             attempts,
             changes,
-        } => writeln!(
-            err,
-            "imagescan: pushed {commit} to {branch} ({} value(s) changed, {attempts} attempt(s))",
+        } => log::info(format_args!(
+            "pushed {commit} to {branch} ({} value(s) changed, {attempts} attempt(s))",
             changes.len()
-        ),
-        Outcome::DryRun { changes } => writeln!(
-            err,
-            "imagescan: dry run: {} value(s) would change; nothing was written",
+        )),
+        Outcome::DryRun { changes } => log::info(format_args!(
+            "dry run: {} value(s) would change; nothing was written",
             changes.len()
-        ),
-    };
+        )),
+    }
 }
 
 fn writeback_error(error: WritebackError) -> CliError {

@@ -1,0 +1,103 @@
+//! What imagescan says on stderr besides a command's product: errors, warnings, progress
+//! and details, filtered by level (`-q`, `-v`, `IMAGESCAN_LOG=error|warn|info|debug`)
+//! and written as text lines or JSON lines (`--log-format json`). Never a credential:
+//! messages are built from errors and names, which carry none.
+
+use std::fmt::Display;
+use std::io::Write;
+use std::sync::OnceLock;
+
+use clap::ValueEnum;
+
+/// How much is said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Level {
+    /// Failures only.
+    Error,
+    /// And warnings (stale cache served, configuration warnings).
+    Warn,
+    /// And summaries (the default).
+    Info,
+    /// And details (what each scan selected, from where).
+    Debug,
+}
+
+/// How it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// `imagescan: warning: …` lines.
+    Text,
+    /// One JSON object a line: `{"level": "warn", "message": "…"}`.
+    Json,
+}
+
+static SETTINGS: OnceLock<(Level, LogFormat)> = OnceLock::new();
+
+/// Sets the level and format for the process (first call wins). The level is `-q`
+/// (error), else `-v` (debug), else `IMAGESCAN_LOG`, else info.
+pub fn init(quiet: bool, verbose: u8, format: LogFormat) {
+    let from_env = std::env::var("IMAGESCAN_LOG")
+        .ok()
+        .and_then(|v| Level::from_str(v.trim(), true).ok());
+    let level = if quiet {
+        Level::Error
+    } else if verbose > 0 {
+        Level::Debug
+    } else {
+        from_env.unwrap_or(Level::Info)
+    };
+    let _ = SETTINGS.set((level, format));
+}
+
+fn settings() -> (Level, LogFormat) {
+    SETTINGS
+        .get()
+        .copied()
+        .unwrap_or((Level::Info, LogFormat::Text))
+}
+
+/// Says `message` at `level`, if the level is on.
+pub fn log(level: Level, message: impl Display) {
+    let (wanted, format) = settings();
+    if level > wanted {
+        return;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = match format {
+        LogFormat::Text => match level {
+            Level::Error => writeln!(err, "imagescan: error: {message}"),
+            Level::Warn => writeln!(err, "imagescan: warning: {message}"),
+            Level::Info | Level::Debug => writeln!(err, "imagescan: {message}"),
+        },
+        LogFormat::Json => {
+            let level = match level {
+                Level::Error => "error",
+                Level::Warn => "warn",
+                Level::Info => "info",
+                Level::Debug => "debug",
+            };
+            let line = serde_json::json!({ "level": level, "message": message.to_string() });
+            writeln!(err, "{line}")
+        }
+    };
+}
+
+/// An error (always said).
+pub fn error(message: impl Display) {
+    log(Level::Error, message);
+}
+
+/// A warning.
+pub fn warn(message: impl Display) {
+    log(Level::Warn, message);
+}
+
+/// A summary.
+pub fn info(message: impl Display) {
+    log(Level::Info, message);
+}
+
+/// A detail.
+pub fn debug(message: impl Display) {
+    log(Level::Debug, message);
+}
