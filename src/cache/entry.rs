@@ -131,9 +131,9 @@ impl Entry {
 
     /// Replaces the tag list; digests of tags that are gone are dropped.
     pub(crate) fn set_tags(&mut self, tags: Vec<String>, now: u64) {
-        let present: std::collections::HashSet<&str> = tags.iter().map(String::as_str).collect();
-        self.digests.retain(|d| present.contains(d.tag.as_str()));
-        drop(present);
+        // A few digests against many tags: a scan per digest beats hashing every tag.
+        self.digests
+            .retain(|d| tags.iter().any(|tag| *tag == d.tag));
         self.tags = Some(TagList {
             fetched_at: now,
             tags,
