@@ -132,8 +132,7 @@ impl Entry {
     /// Replaces the tag list; digests of tags that are gone are dropped.
     pub(crate) fn set_tags(&mut self, tags: Vec<String>, now: u64) {
         // A few digests against many tags: a scan per digest beats hashing every tag.
-        self.digests
-            .retain(|d| tags.iter().any(|tag| *tag == d.tag));
+        self.digests.retain(|d| tags.contains(&d.tag));
         self.tags = Some(TagList {
             fetched_at: now,
             tags,
