@@ -6,33 +6,10 @@
 mod support;
 
 use imagescan::platform::Platform;
-use imagescan::reference::Reference;
 use imagescan::registry::{HostSettings, RegistryClient, RegistryError};
 use imagescan::source::{SourceError, TagSource};
 use support::fault_server::{FaultServer, forward};
-use support::registry::{Pusher, Registry};
-
-fn reference(host: &str, repository: &str) -> Reference {
-    Reference {
-        name: format!("{host}/{repository}"),
-        domain: host.to_owned(),
-        repository: repository.to_owned(),
-        tag: None,
-        digest: None,
-    }
-}
-
-/// A client for a plain-HTTP registry: `insecure` means `http://HOST`.
-fn plain_client(host: &str) -> RegistryClient {
-    RegistryClient::new(
-        HostSettings {
-            insecure: true,
-            ..HostSettings::new(host)
-        },
-        None,
-    )
-    .unwrap()
-}
+use support::registry::{Pusher, Registry, plain_client, reference};
 
 fn registry_error(error: SourceError) -> RegistryError {
     match error {
@@ -50,7 +27,7 @@ fn lists_tags_and_resolves_a_single_image_digest() {
         .to_vec();
     let image = pusher.tags("team/app", &tags);
 
-    let client = plain_client(&registry.host());
+    let client = plain_client(&registry.host(), None);
     let app = reference(&registry.host(), "team/app");
     let mut listed = client.list_tags(&app).unwrap();
     listed.sort();
@@ -76,7 +53,7 @@ fn index_digest_by_default_platform_digest_on_request() {
     // Through a counting proxy: every manifest request the client makes is recorded.
     let upstream = registry.url();
     let proxy = FaultServer::start(move |request| forward(&upstream, request));
-    let client = plain_client(&proxy.host());
+    let client = plain_client(&proxy.host(), None);
 
     for (repository, oci) in [("multi/oci", true), ("multi/docker", false)] {
         let (index, children) = pusher.index(repository, "1.0", oci, &platforms);
@@ -141,7 +118,7 @@ fn index_digest_by_default_platform_digest_on_request() {
 fn missing_repository_and_tag_are_not_found() {
     let registry = Registry::anonymous();
     Pusher::new(&registry).tags("team/app", &["1.0".to_owned()]);
-    let client = plain_client(&registry.host());
+    let client = plain_client(&registry.host(), None);
     let error = registry_error(
         client
             .list_tags(&reference(&registry.host(), "team/nothing"))

@@ -6,34 +6,12 @@
 mod support;
 
 use imagescan::platform::Platform;
-use imagescan::reference::Reference;
-use imagescan::registry::{Credential, HostSettings, RegistryClient, RegistryError};
+use imagescan::registry::{Credential, RegistryError};
 use imagescan::source::{SourceError, TagSource};
-use support::registry::{Auth, Pusher, Registry, TokenServer};
+use support::registry::{Auth, Pusher, Registry, TokenServer, plain_client, reference};
 
 const USER: &str = "scanner";
 const PASSWORD: &str = "pw-Xq7-never-printed";
-
-fn client(host: &str, credential: Option<Credential>) -> RegistryClient {
-    RegistryClient::new(
-        HostSettings {
-            insecure: true,
-            ..HostSettings::new(host)
-        },
-        credential,
-    )
-    .unwrap()
-}
-
-fn reference(host: &str, repository: &str) -> Reference {
-    Reference {
-        name: format!("{host}/{repository}"),
-        domain: host.to_owned(),
-        repository: repository.to_owned(),
-        tag: None,
-        digest: None,
-    }
-}
 
 fn unauthorized(error: SourceError, anonymous_expected: bool) {
     let text = format!("{error} {error:?}");
@@ -65,19 +43,21 @@ fn htpasswd_basic_auth() {
     let image = Pusher::new(&open).tags("team/app", &["1.0".to_owned(), "1.1".to_owned()]);
 
     let app = reference(&secured.host(), "team/app");
-    let good = client(&secured.host(), Some(Credential::new(USER, PASSWORD)));
+    let good = plain_client(&secured.host(), Some(Credential::new(USER, PASSWORD)));
     let mut tags = good.list_tags(&app).unwrap();
     tags.sort();
     assert_eq!(tags, ["1.0", "1.1"]);
     assert_eq!(good.digest(&app, "1.1", None).unwrap(), image.digest);
 
-    let wrong = client(
+    let wrong = plain_client(
         &secured.host(),
         Some(Credential::new(USER, "wrong-password")),
     );
     unauthorized(wrong.list_tags(&app).unwrap_err(), false);
     unauthorized(
-        client(&secured.host(), None).list_tags(&app).unwrap_err(),
+        plain_client(&secured.host(), None)
+            .list_tags(&app)
+            .unwrap_err(),
         true,
     );
     assert!(!format!("{good:?}").contains(PASSWORD));
@@ -98,7 +78,7 @@ fn token_auth_with_reuse_until_expiry() {
         &[("linux", "amd64", None), ("linux", "arm64", None)],
     );
 
-    let good = client(&secured.host(), Some(Credential::new(USER, PASSWORD)));
+    let good = plain_client(&secured.host(), Some(Credential::new(USER, PASSWORD)));
     let app = reference(&secured.host(), "team/app");
     assert_eq!(good.list_tags(&app).unwrap(), ["2.0"]);
     assert_eq!(good.digest(&app, "2.0", None).unwrap(), image.digest);
@@ -136,13 +116,15 @@ fn token_auth_with_reuse_until_expiry() {
         );
     }
 
-    let wrong = client(
+    let wrong = plain_client(
         &secured.host(),
         Some(Credential::new(USER, "wrong-password")),
     );
     unauthorized(wrong.list_tags(&app).unwrap_err(), false);
     unauthorized(
-        client(&secured.host(), None).list_tags(&app).unwrap_err(),
+        plain_client(&secured.host(), None)
+            .list_tags(&app)
+            .unwrap_err(),
         true,
     );
 }
@@ -156,7 +138,7 @@ fn anonymous_tokens_and_expiry() {
     let open = Registry::start(storage.path(), Auth::Anonymous, None);
     Pusher::new(&open).tags("library/nginx", &["1.27".to_owned()]);
 
-    let anonymous = client(&secured.host(), None);
+    let anonymous = plain_client(&secured.host(), None);
     let nginx = reference(&secured.host(), "library/nginx");
     assert_eq!(anonymous.list_tags(&nginx).unwrap(), ["1.27"]);
     assert_eq!(tokens.issued(), 1);

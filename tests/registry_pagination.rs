@@ -5,32 +5,10 @@
 
 mod support;
 
-use imagescan::reference::Reference;
-use imagescan::registry::{HostSettings, RegistryClient, RegistryError};
+use imagescan::registry::RegistryError;
 use imagescan::source::{SourceError, TagSource};
 use support::fault_server::{FaultServer, Reply};
-use support::registry::{Pages, Pusher, Registry, paginating_proxy};
-
-fn client(host: &str) -> RegistryClient {
-    RegistryClient::new(
-        HostSettings {
-            insecure: true,
-            ..HostSettings::new(host)
-        },
-        None,
-    )
-    .unwrap()
-}
-
-fn reference(host: &str, repository: &str) -> Reference {
-    Reference {
-        name: format!("{host}/{repository}"),
-        domain: host.to_owned(),
-        repository: repository.to_owned(),
-        tag: None,
-        digest: None,
-    }
-}
+use support::registry::{Pages, Pusher, Registry, paginating_proxy, plain_client, reference};
 
 #[test]
 fn follows_every_link_form_over_thousands_of_tags() {
@@ -47,7 +25,7 @@ fn follows_every_link_form_over_thousands_of_tags() {
         (Pages::Absolute, 1000),
     ] {
         let proxy = paginating_proxy(registry.url(), page_size, pages);
-        let listed = client(&proxy.host())
+        let listed = plain_client(&proxy.host(), None)
             .list_tags(&reference(&proxy.host(), "team/app"))
             .unwrap();
         assert_eq!(listed.len(), tags.len(), "{pages:?}");
@@ -77,7 +55,7 @@ fn a_link_back_to_a_read_page_is_an_error() {
             &format!("</v2/a/tags/list?page={next}>; rel=\"next\""),
         )
     });
-    let error = client(&server.host())
+    let error = plain_client(&server.host(), None)
         .list_tags(&reference(&server.host(), "a"))
         .unwrap_err();
     let SourceError::Registry(error) = error else {
@@ -99,7 +77,7 @@ fn a_malformed_link_is_an_error_and_null_tags_are_empty() {
         Reply::json(200, r#"{"name":"a","tags":["x"]}"#)
             .with_header("Link", "/v2/a/tags/list?page=2; rel=\"next\"")
     });
-    let client = client(&server.host());
+    let client = plain_client(&server.host(), None);
     assert!(
         client
             .list_tags(&reference(&server.host(), "empty"))

@@ -753,3 +753,24 @@ fn decode_cursor(cursor: &str) -> usize {
         .unwrap();
     (usize::from_str_radix(hex, 16).unwrap() - 13) / 7919
 }
+
+/// A client for a plain-HTTP registry at `host` (`insecure`: `http://HOST`).
+pub fn plain_client(
+    host: &str,
+    credential: Option<imagescan::registry::Credential>,
+) -> imagescan::registry::RegistryClient {
+    imagescan::registry::RegistryClient::new(
+        imagescan::registry::HostSettings {
+            insecure: true,
+            ..imagescan::registry::HostSettings::new(host)
+        },
+        credential,
+    )
+    .expect("a plain-HTTP client builds")
+}
+
+/// The reference `HOST/REPOSITORY`, parsed as imagescan parses image names.
+pub fn reference(host: &str, repository: &str) -> imagescan::reference::Reference {
+    imagescan::reference::Reference::parse(&format!("{host}/{repository}"))
+        .expect("a valid reference")
+}
