@@ -36,6 +36,26 @@ fn demo_renders_its_golden_stream() {
     assert!(!text.contains("kind: Kustomization"));
 }
 
+/// Past `--memory-limit`, files are read a second time instead of held: same stream.
+#[test]
+fn demo_renders_the_same_past_the_memory_limit() {
+    for limit in ["0", "1KiB", "4KiB"] {
+        let out = run(
+            &crate_root(),
+            &["render", "--memory-limit", limit, "testdata/demo"],
+        );
+        assert_exit(&out, 0);
+        assert_golden("demo-render.yaml", &out.stdout);
+    }
+    let out = run(
+        &crate_root(),
+        &["render", "--memory-limit", "12MB", "testdata/demo"],
+    );
+    assert_exit(&out, 2);
+    assert_eq!(out.stdout, b"");
+    assert!(stderr(&out).contains("--memory-limit"), "{}", stderr(&out));
+}
+
 #[test]
 fn demo_renders_the_same_from_inside_the_directory() {
     let out = run(&crate_root().join("testdata/demo"), &["render"]);
@@ -367,8 +387,9 @@ fn the_demo_runs_from_a_fresh_clone() {
 }
 
 /// A marker on a top-level `kind:` value can change which documents render: that file
-/// takes the slow path (read again, rewritten in memory, split again) and the stream is
-/// what the rewritten file gives. Other files are copied, patched, as usual.
+/// takes the slow path (rewritten in memory, split again) and the stream is what the
+/// rewritten file gives. Other files are written patched, as usual; past the memory
+/// limit, both are read again and give the same.
 #[test]
 fn a_marked_kind_renders_by_its_new_value() {
     let temp = tempfile::tempdir().unwrap();
@@ -397,11 +418,14 @@ fn a_marked_kind_renders_by_its_new_value() {
         "t/b.yaml",
         "apiVersion: v1\nkind: Pod\nimage: example.com/app:0.1 # {\"$imagescan\": \"app\"}\n",
     );
-    let out = run(root, &["render", "t"]);
-    assert_exit(&out, 0);
-    assert_eq!(
-        stdout(&out),
-        "apiVersion: v1\nkind: Deployment # {\"$imagescan\": \"kind:tag\"}\nimage: example.com/app:1.2.0 # {\"$imagescan\": \"app\"}\n\
-         ---\napiVersion: v1\nkind: Pod\nimage: example.com/app:1.2.0 # {\"$imagescan\": \"app\"}\n"
-    );
+    for limit in ["256MiB", "0"] {
+        let out = run(root, &["render", "--memory-limit", limit, "t"]);
+        assert_exit(&out, 0);
+        assert_eq!(
+            stdout(&out),
+            "apiVersion: v1\nkind: Deployment # {\"$imagescan\": \"kind:tag\"}\nimage: example.com/app:1.2.0 # {\"$imagescan\": \"app\"}\n\
+             ---\napiVersion: v1\nkind: Pod\nimage: example.com/app:1.2.0 # {\"$imagescan\": \"app\"}\n",
+            "memory limit {limit}"
+        );
+    }
 }

@@ -1,13 +1,13 @@
-//! The render streaming core over real directory trees built in temporary directories:
-//! order, selection, exclusion, symlinks, the transform hook, and the copy for
-//! `render -- CMD`.
+//! The render core over real directory trees built in temporary directories: order,
+//! selection, exclusion, symlinks, the two passes (load, then gather) without markers,
+//! and the copy for `render -- CMD`.
 
-use std::convert::Infallible;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use imagescan::render::{
-    Excludes, RenderError, RenderOptions, WalkError, copy_tree, manifest_files, render,
+    DEFAULT_MAX_FILE_BYTES, Excludes, Gather, LoadError, LoadOptions, WalkError, copy_tree, load,
+    manifest_files, runs,
 };
 
 fn write(root: &Path, relative: &str, content: &str) {
@@ -20,14 +20,42 @@ fn object(name: &str) -> String {
     format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n")
 }
 
-fn unchanged(_: &Path, _: &[u8]) -> Result<Option<Vec<u8>>, Infallible> {
-    Ok(None)
+/// Renders `dir` as `render` does when no file has markers: the first pass reads each
+/// file and finds its documents, the second writes them from memory (or, past
+/// `memory_limit`, reads the file again).
+fn render_with(dir: &Path, max_file_bytes: u64, memory_limit: u64) -> Result<String, LoadError> {
+    let files = manifest_files(dir, &Excludes::none()).unwrap();
+    let options = LoadOptions {
+        max_file_bytes,
+        memory_limit,
+        workers: 2,
+    };
+    let loaded = load(dir, &files, &options, |file, bytes| {
+        runs(bytes, file.format())
+    })?;
+    let mut out = Vec::new();
+    let mut stream = Gather::new();
+    let mut buffer = Vec::new();
+    for (index, (file, runs)) in files.iter().zip(&loaded.analyses).enumerate() {
+        match loaded.held.bytes(index) {
+            Some(bytes) => stream.runs(bytes, runs, []),
+            None => {
+                stream.write_to(&mut out).unwrap();
+                let len =
+                    imagescan::render::read_file(&file.path, max_file_bytes, &mut buffer).unwrap();
+                let mut tail = Gather::after(&stream);
+                tail.documents_of(&buffer[..len], file.format());
+                tail.write_to(&mut out).unwrap();
+                stream.resume(&tail);
+            }
+        }
+    }
+    stream.write_to(&mut out).unwrap();
+    Ok(String::from_utf8(out).unwrap())
 }
 
-fn render_to_string(dir: &Path, options: &RenderOptions) -> String {
-    let mut out = Vec::new();
-    render(dir, options, unchanged, &mut out).unwrap();
-    String::from_utf8(out).unwrap()
+fn render_to_string(dir: &Path) -> String {
+    render_with(dir, DEFAULT_MAX_FILE_BYTES, u64::MAX).unwrap()
 }
 
 fn relatives(dir: &Path, excludes: &Excludes) -> Vec<String> {
@@ -94,7 +122,6 @@ fn files_in_byte_order_of_their_relative_path() {
 #[test]
 fn renders_objects_as_one_stream() {
     let temp = tree();
-    let out = render_to_string(temp.path(), &RenderOptions::default());
     let expected = [
         object("upper-b"),
         r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a-b-x"}}"#.to_owned()
@@ -106,7 +133,15 @@ fn renders_objects_as_one_stream() {
         object("m2"),
     ]
     .join("---\n");
-    assert_eq!(out, expected);
+    assert_eq!(render_to_string(temp.path()), expected);
+    // The same when some or all files are past the memory limit and read again.
+    for memory_limit in [0, 100, 300] {
+        assert_eq!(
+            render_with(temp.path(), DEFAULT_MAX_FILE_BYTES, memory_limit).unwrap(),
+            expected,
+            "memory limit {memory_limit}"
+        );
+    }
 }
 
 #[test]
@@ -126,72 +161,14 @@ fn exclude_globs_skip_files_and_directories() {
 }
 
 #[test]
-fn transform_sees_relative_paths_and_replaces_bytes() {
-    let temp = tree();
-    let mut seen = Vec::new();
-    let mut out = Vec::new();
-    let summary = render(
-        temp.path(),
-        &RenderOptions::default(),
-        |path: &Path, bytes: &[u8]| -> Result<Option<Vec<u8>>, Infallible> {
-            seen.push(path.to_owned());
-            if path == Path::new("b.yaml") {
-                let text = String::from_utf8(bytes.to_vec()).unwrap();
-                return Ok(Some(text.replace("name: b", "name: changed").into_bytes()));
-            }
-            Ok(None)
-        },
-        &mut out,
-    )
-    .unwrap();
-    assert_eq!(seen.len(), 8);
-    assert_eq!(seen[1], PathBuf::from("a-b/x.json"));
-    assert_eq!(summary.files, 8);
-    assert_eq!(summary.transformed, 1);
-    assert_eq!(summary.documents, 7);
-    assert_eq!(summary.bytes_written, out.len() as u64);
-    let out = String::from_utf8(out).unwrap();
-    assert!(out.contains("name: changed\n"), "{out}");
-    assert!(!out.contains("name: b\n"), "{out}");
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("marker trouble at line 3")]
-struct MarkerTrouble;
-
-#[test]
-fn transform_errors_name_the_file() {
-    let temp = tree();
-    let err = render(
-        temp.path(),
-        &RenderOptions::default(),
-        |path: &Path, _: &[u8]| {
-            if path == Path::new("a.yaml") {
-                Err(MarkerTrouble)
-            } else {
-                Ok(None)
-            }
-        },
-        Vec::new(),
-    )
-    .unwrap_err();
-    assert!(matches!(err, RenderError::Transform { .. }), "{err:?}");
-    let message = err.to_string();
-    assert!(
-        message.ends_with("a.yaml: marker trouble at line 3"),
-        "{message}"
-    );
-}
-
-#[test]
 fn oversized_files_are_refused() {
     let temp = tree();
-    let options = RenderOptions {
-        max_file_bytes: 64,
-        ..RenderOptions::default()
+    let err = render_with(temp.path(), 64, u64::MAX).unwrap_err();
+    let LoadError::TooLarge { path, limit } = &err else {
+        panic!("{err:?}");
     };
-    let err = render(temp.path(), &options, unchanged, Vec::new()).unwrap_err();
-    assert!(matches!(err, RenderError::TooLarge { .. }), "{err:?}");
+    assert_eq!(*limit, 64);
+    assert!(path.starts_with(temp.path()), "{path:?}");
 }
 
 #[cfg(unix)]
@@ -212,10 +189,7 @@ mod symlinks {
             panic!("{err:?}");
         };
         assert_eq!(path, &dir.join("leak.yaml"));
-        let mut out = Vec::new();
-        let err = render(&dir, &RenderOptions::default(), unchanged, &mut out).unwrap_err();
         assert!(err.to_string().contains("leak.yaml"), "{err}");
-        assert!(out.is_empty());
 
         // Relative links and links through `..` are resolved, not trusted.
         fs::remove_file(dir.join("leak.yaml")).unwrap();
@@ -253,7 +227,7 @@ mod symlinks {
             ["link.yaml", "real/a.yaml"]
         );
         assert_eq!(
-            render_to_string(dir, &RenderOptions::default()),
+            render_to_string(dir),
             format!("{}---\n{}", object("a"), object("a"))
         );
         symlink("nowhere.yaml", dir.join("dangling.yaml")).unwrap();

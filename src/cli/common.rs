@@ -28,3 +28,54 @@ pub struct SourceArgs {
 fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::config::parse_duration(s).map_err(|e| e.to_string())
 }
+
+/// Parses a byte size: a number of bytes, or of `KiB`, `MiB` or `GiB`.
+pub fn parse_size(input: &str) -> Result<u64, String> {
+    let digits = input.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit: u64 = match &input[digits.len()..] {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?}: write bytes, or a number of KiB, MiB or GiB"
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| format!("{input:?} is not a size: write e.g. 256MiB or 0"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        for (input, bytes) in [
+            ("0", 0),
+            ("100", 100),
+            ("100B", 100),
+            ("4KiB", 4096),
+            ("256MiB", 256 << 20),
+            ("2GiB", 2 << 30),
+        ] {
+            assert_eq!(parse_size(input), Ok(bytes), "{input}");
+        }
+        for input in [
+            "",
+            "MiB",
+            "1.5GiB",
+            "-1",
+            "10MB",
+            "99999999999999999999GiB",
+            "1 MiB",
+        ] {
+            assert!(parse_size(input).is_err(), "{input}");
+        }
+    }
+}

@@ -6,22 +6,23 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::Write;
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::Context;
 use clap::Args;
 
-use super::common::{ConfigArgs, SourceArgs};
+use super::common::{ConfigArgs, SourceArgs, parse_size};
 use super::workspace::{self, Files};
 use super::{Classify, CliError, CliResult, Exit};
 use crate::marker::Marker;
-use crate::render::handles::open_file_budget;
 use crate::render::{
-    Excludes, Format, ManifestFile, Run, StreamWriter, copy_tree, manifest_files, marker_files,
-    runs,
+    DEFAULT_MAX_FILE_BYTES, Excludes, Gather, LoadOptions, Loaded, ManifestFile, Run, copy_tree,
+    load, manifest_files, marker_files, read_file, runs,
 };
-use crate::resolve::{FileMarkers, Found, Plan};
+use crate::resolve::{FileMarkers, Found, Plan, Replacement};
+use crate::scan::ScanOutcome;
 
 /// Arguments of `imagescan render`.
 #[derive(Debug, Args)]
@@ -36,6 +37,10 @@ pub struct RenderArgs {
     /// Skip files and directories matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+    /// How many bytes of manifests to hold in memory between the two passes (suffixes
+    /// KiB, MiB, GiB); files past it are read a second time.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
+    memory_limit: u64,
     /// With CMD: resolve the markers in DIR itself instead of a temporary copy.
     #[arg(long, requires = "command")]
     in_place: bool,
@@ -64,13 +69,12 @@ pub fn run(args: &RenderArgs) -> CliResult {
 }
 
 /// Renders in two passes, so that nothing reaches stdout unless every file and scan is
-/// fine. The first pass reads each file into one reused buffer and finds its markers (and
-/// every problem) and the byte ranges of the documents it renders. Then the scans run.
-/// The second pass copies those ranges from the files to stdout in the kernel, writing
-/// the new values of marked scalars in place of the old ones on the way; a file with
-/// markers must not have changed in between (size and modification time). Holding the
-/// whole tree in fresh memory instead costs more in page faults than copying twice
-/// (docs/render.md has the figures).
+/// fine. The first pass reads every file once, on every core, into memory (up to
+/// `--memory-limit`) and finds its markers (and every problem) and the byte ranges of
+/// the documents it renders. Then the scans run and every new value is computed. The
+/// second pass writes the documents from memory as slices (`writev`), the new values of
+/// marked scalars in place of the old ones. Only a file past the memory limit is read
+/// again, and checked to be the file planned.
 fn render_stream(
     args: &RenderArgs,
     config: &crate::config::ConfigSet,
@@ -82,149 +86,165 @@ fn render_stream(
         .canonicalize()
         .with_context(|| format!("cannot open directory {}", args.dir.display()))
         .or_invalid()?;
-    // Files stay open for the second pass, as many as the open-file limit allows. The
-    // first pass runs on one thread: reading on two measured slower here (docs/render.md).
-    let mut budget = open_file_budget();
-    let mut buffer = Vec::new();
-    let first = list
-        .iter()
-        .map(|file| read_and_find(&args.dir, file, &mut budget, &mut buffer));
+    let options = LoadOptions {
+        max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        memory_limit: args.memory_limit,
+        workers: std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_READERS)),
+    };
+    let Loaded { analyses, held } = load(&args.dir, &list, &options, first_pass).or_failure()?;
+
     let mut plan = Plan::new(config);
     let mut passes = Vec::with_capacity(list.len());
-    for (file, first) in list.iter().zip(first) {
-        let FirstRead {
-            found,
-            runs,
-            top_level_marked,
-            unchanged,
-            opened,
-        } = first?;
+    for (file, first) in list.iter().zip(analyses) {
         let shown = args.dir.join(&file.relative);
-        let pass = match (
-            plan.add_found(&shown, &root.join(&file.relative), found),
-            unchanged,
-        ) {
-            (None, _) => SecondPass::Copy(runs, None),
-            (Some(markers), Some(unchanged)) if !top_level_marked => {
-                SecondPass::Copy(runs, Some((markers, unchanged)))
-            }
-            (Some(markers), _) => SecondPass::Rewrite(markers),
-        };
-        passes.push((pass, opened));
+        let markers = plan.add_found(&shown, &root.join(&file.relative), first.found);
+        passes.push(match markers {
+            Some(markers) if first.top_level_marked => SecondPass::Rewrite(markers),
+            markers => SecondPass::Copy(first.runs, markers),
+        });
     }
     plan.problems().map_err(workspace::invalid_diagnostics)?;
     let outcomes = workspace::run_scans(&plan, &args.source)?;
 
-    let stdout = std::io::stdout().lock();
-    let mut stream = StreamWriter::new(std::io::BufWriter::with_capacity(1 << 20, stdout));
-    let mut scratch = Vec::new();
-    for (file, (pass, opened)) in list.iter().zip(passes) {
-        let shown = args.dir.join(&file.relative);
-        if pass.is_empty() {
-            continue;
-        }
-        let opened = match opened {
-            Some(opened) => opened,
-            None => File::open(&file.path)
-                .with_context(|| format!("cannot read {}", shown.display()))
-                .or_failure()?,
-        };
-        match pass {
-            SecondPass::Copy(runs, markers) => {
-                let replacements = match &markers {
-                    None => Vec::new(),
-                    Some((markers, unchanged)) => {
-                        unchanged.check(&opened, &shown)?;
-                        plan.replacements(markers, &outcomes).or_failure()?
-                    }
-                };
-                let patches: Vec<_> = replacements
-                    .iter()
-                    .map(|r| (r.range.clone(), r.bytes.as_slice()))
-                    .collect();
-                stream
-                    .copy_runs(&opened, &runs, &patches)
-                    .with_context(|| format!("cannot copy {} to stdout", shown.display()))
-                    .or_failure()?;
+    // Every new value, before anything is written.
+    let mut output = Vec::with_capacity(passes.len());
+    for (index, pass) in passes.into_iter().enumerate() {
+        output.push(match (held.bytes(index), pass) {
+            (Some(_), SecondPass::Copy(runs, None)) => Output::Runs(runs, Vec::new()),
+            (Some(_), SecondPass::Copy(runs, Some(markers))) => {
+                Output::Runs(runs, plan.replacements(&markers, &outcomes).or_failure()?)
             }
-            SecondPass::Rewrite(markers) => {
-                workspace::reread(&opened, &shown, &mut buffer)?;
-                // The file must still be the one planned: edits are byte ranges.
-                if !markers.matches(&buffer) {
-                    return Err(CliError::failure(anyhow::anyhow!(
-                        "{} changed while it was rendered; render again",
-                        shown.display()
-                    )));
-                }
-                scratch.clear();
-                plan.rewrite(&markers, &buffer, &outcomes, &mut scratch)
+            (Some(bytes), SecondPass::Rewrite(markers)) => {
+                let mut rewritten = Vec::new();
+                plan.rewrite(&markers, bytes, &outcomes, &mut rewritten)
                     .or_failure()?;
-                stream
-                    .write_file(&scratch, format_of(file))
-                    .map_err(write_error)?;
+                Output::Rewritten(rewritten)
+            }
+            (None, SecondPass::Copy(_, markers)) => Output::ReadAgain(markers),
+            (None, SecondPass::Rewrite(markers)) => Output::ReadAgain(Some(markers)),
+        });
+    }
+
+    let mut stdout = stdout_file()?;
+    let mut stream = Gather::new();
+    let mut buffer = Vec::new();
+    let mut scratch = Vec::new();
+    for (index, (file, output)) in list.iter().zip(&output).enumerate() {
+        match output {
+            Output::Runs(runs, replacements) => {
+                let bytes = held.bytes(index).expect("held files have runs");
+                let patches = replacements
+                    .iter()
+                    .map(|r| (r.range.clone(), r.bytes.as_slice()));
+                stream.runs(bytes, runs, patches);
+            }
+            Output::Rewritten(bytes) => {
+                stream.documents_of(bytes, file.format());
+            }
+            Output::ReadAgain(markers) => {
+                let shown = args.dir.join(&file.relative);
+                let bytes = read_again(
+                    file,
+                    &shown,
+                    markers.as_ref(),
+                    &plan,
+                    &outcomes,
+                    &mut buffer,
+                    &mut scratch,
+                )?;
+                stream.write_to(&mut stdout).map_err(write_error)?;
+                let mut tail = Gather::after(&stream);
+                tail.documents_of(bytes, file.format());
+                tail.write_to(&mut stdout).map_err(write_error)?;
+                stream.resume(&tail);
             }
         }
     }
-    stream.finish().map_err(write_error)?;
+    stream.write_to(&mut stdout).map_err(write_error)?;
     Ok(Exit::Success)
 }
 
-/// What the first pass learned of one file, before planning (which needs the
-/// configuration).
-struct FirstRead {
+/// Reader threads at most: reading from the page cache scales with cores, little beyond.
+const MAX_READERS: usize = 8;
+
+/// What the first pass learns of one file, on a reader thread: its markers and its
+/// documents.
+struct FirstPass {
     found: Found,
     /// The documents it renders, as byte ranges.
     runs: Vec<Run>,
     /// Whether a marker controls a top-level `kind:`/`apiVersion:` value.
     top_level_marked: bool,
-    /// Size and time when read, for a file with markers.
-    unchanged: Option<Unchanged>,
-    /// The file, kept open for the second pass when the budget allows.
-    opened: Option<File>,
 }
 
-fn read_and_find(
-    dir: &Path,
-    file: &ManifestFile,
-    budget: &mut usize,
-    buffer: &mut Vec<u8>,
-) -> Result<FirstRead, CliError> {
-    let shown = dir.join(&file.relative);
-    let opened = workspace::read_file(&file.path, &shown, buffer)?;
-    let found = Found::in_text(buffer);
-    let runs = runs(buffer, format_of(file));
-    let (top_level_marked, unchanged) = match &found {
-        Found::Markers(markers) if !markers.is_empty() => (
-            marks_a_top_level_key(markers, buffer),
-            Some(Unchanged::of(&opened, &shown)?),
-        ),
-        _ => (false, None),
+fn first_pass(file: &ManifestFile, bytes: &[u8]) -> FirstPass {
+    let found = Found::in_text(bytes);
+    let top_level_marked = match &found {
+        Found::Markers(markers) => marks_a_top_level_key(markers, bytes),
+        Found::Errors { .. } => false,
     };
-    let wanted = !runs.is_empty() || matches!(&found, Found::Markers(m) if !m.is_empty());
-    let keep = wanted && *budget > 0;
-    *budget -= usize::from(keep);
-    Ok(FirstRead {
+    FirstPass {
+        runs: runs(bytes, file.format()),
         found,
-        runs,
         top_level_marked,
-        unchanged,
-        opened: keep.then_some(opened),
-    })
+    }
 }
 
-/// What the second pass of [`render_stream`] does with a file.
+/// What the second pass does with a file, once the plan is made.
 enum SecondPass {
-    /// Copy these ranges of the file, resolving these markers (if any) on the way.
-    Copy(Vec<Run>, Option<(FileMarkers, Unchanged)>),
-    /// Read it again and resolve these markers: a marker on a top-level `kind:` or
-    /// `apiVersion:` line may change which documents render.
+    /// Write these ranges of the file, resolving these markers (if any) on the way.
+    Copy(Vec<Run>, Option<FileMarkers>),
+    /// Resolve these markers, then split the result into documents again: a marker on a
+    /// top-level `kind:` or `apiVersion:` line may change which documents render.
     Rewrite(FileMarkers),
 }
 
-impl SecondPass {
-    /// Whether the file contributes nothing to the output.
-    fn is_empty(&self) -> bool {
-        matches!(self, SecondPass::Copy(runs, _) if runs.is_empty())
+/// What the second pass writes for a file, every new value computed.
+enum Output {
+    /// These ranges of the bytes held, with these replacements.
+    Runs(Vec<Run>, Vec<Replacement>),
+    /// The documents of these bytes (the file's, markers resolved).
+    Rewritten(Vec<u8>),
+    /// The file was past the memory limit: read it again (it must still have these
+    /// markers, or none) and write its documents.
+    ReadAgain(Option<FileMarkers>),
+}
+
+/// Reads a file past the memory limit again and returns the bytes to render: its own,
+/// or with these markers resolved. The file must still be the one planned.
+fn read_again<'b>(
+    file: &ManifestFile,
+    shown: &Path,
+    markers: Option<&FileMarkers>,
+    plan: &Plan<'_>,
+    outcomes: &[ScanOutcome],
+    buffer: &'b mut Vec<u8>,
+    scratch: &'b mut Vec<u8>,
+) -> Result<&'b [u8], CliError> {
+    let len = read_file(&file.path, DEFAULT_MAX_FILE_BYTES, buffer)
+        .with_context(|| format!("cannot read {} again", shown.display()))
+        .or_failure()?;
+    let bytes = &buffer[..len];
+    let changed = || {
+        CliError::failure(anyhow::anyhow!(
+            "{} changed while it was rendered; render again",
+            shown.display()
+        ))
+    };
+    match markers {
+        Some(markers) => {
+            if !markers.matches(bytes) {
+                return Err(changed());
+            }
+            scratch.clear();
+            plan.rewrite(markers, bytes, outcomes, scratch)
+                .or_failure()?;
+            Ok(scratch)
+        }
+        None => match Found::in_text(bytes) {
+            Found::Markers(found) if found.is_empty() => Ok(bytes),
+            _ => Err(changed()),
+        },
     }
 }
 
@@ -240,38 +260,13 @@ fn marks_a_top_level_key(markers: &[Marker], text: &[u8]) -> bool {
     })
 }
 
-/// A file's size and modification time when its markers were found: the second pass
-/// edits byte ranges, so the file must not have changed in between.
-struct Unchanged(u64, Option<std::time::SystemTime>);
-
-impl Unchanged {
-    fn of(file: &File, shown: &Path) -> Result<Self, CliError> {
-        let meta = file
-            .metadata()
-            .with_context(|| format!("cannot read {}", shown.display()))
-            .or_failure()?;
-        Ok(Unchanged(meta.len(), meta.modified().ok()))
-    }
-
-    fn check(&self, file: &File, shown: &Path) -> Result<(), CliError> {
-        let now = Unchanged::of(file, shown)?;
-        if now.0 == self.0 && now.1 == self.1 {
-            Ok(())
-        } else {
-            Err(CliError::failure(anyhow::anyhow!(
-                "{} changed while it was rendered; render again",
-                shown.display()
-            )))
-        }
-    }
-}
-
-fn format_of(file: &ManifestFile) -> Format {
-    if file.json {
-        Format::Json
-    } else {
-        Format::Yaml
-    }
+/// Standard output as a file, written with `writev` and no buffer in between.
+fn stdout_file() -> Result<File, CliError> {
+    std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(File::from)
+        .map_err(write_error)
 }
 
 fn render_command(

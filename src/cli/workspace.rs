@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -144,36 +144,8 @@ pub fn write_files(
     Ok(())
 }
 
-/// Reads the file at `path` (shown as `shown`) into `buffer`, replacing its contents, and
-/// returns it open (for [`reread`]).
-pub fn read_file(path: &Path, shown: &Path, buffer: &mut Vec<u8>) -> Result<File, CliError> {
-    let mut read = || -> anyhow::Result<File> {
-        let file = File::open(path)?;
-        read_whole(&file, buffer)?;
-        Ok(file)
-    };
-    read()
-        .with_context(|| format!("cannot read {}", shown.display()))
-        .or_failure()
-}
-
-/// Reads `file` (opened by [`read_file`]) again, from its start, into `buffer`.
-pub fn reread(mut file: &File, shown: &Path, buffer: &mut Vec<u8>) -> Result<(), CliError> {
-    file.seek(SeekFrom::Start(0))
-        .map_err(anyhow::Error::from)
-        .and_then(|_| read_whole(file, buffer))
-        .with_context(|| format!("cannot read {} again", shown.display()))
-        .or_failure()
-}
-
 fn read_into(path: &Path, bytes: &mut Vec<u8>) -> anyhow::Result<()> {
     append_file(&File::open(path)?, bytes)
-}
-
-/// Reads `file` from its current offset to its end into `buffer` (replacing its contents).
-fn read_whole(file: &File, buffer: &mut Vec<u8>) -> anyhow::Result<()> {
-    buffer.clear();
-    append_file(file, buffer)
 }
 
 /// Appends `file`, from its current offset to its end, to `buffer`. The first read asks

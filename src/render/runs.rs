@@ -1,7 +1,6 @@
-//! The rendered documents of a file as byte ranges ([`Run`]s), so that a file whose bytes
-//! render unchanged can be copied from the file to the output by the kernel
-//! (`copy_file_range`/`sendfile`/`splice` through [`std::io::copy`]) instead of being
-//! read into memory a second time.
+//! The rendered documents of a file as byte ranges ([`Run`]s), found in the first pass,
+//! so that the second pass writes a file held in memory as a few slices of it
+//! ([`super::Gather::runs`]) without splitting it into documents again.
 //!
 //! A run is a stretch of the file written as it is. Consecutive rendered documents
 //! separated in the file by exactly `---\n` form one run: the stream writes that very
@@ -23,7 +22,7 @@ pub struct Run {
     pub newline: bool,
 }
 
-/// The runs of `bytes`, in order: what [`super::StreamWriter::write_file`] would write,
+/// The runs of `bytes`, in order: what [`super::Gather::documents_of`] would write,
 /// except the `---\n` before each run, which the stream writes.
 pub fn runs(bytes: &[u8], format: Format) -> Vec<Run> {
     let base = bytes.as_ptr() as usize;
@@ -54,7 +53,7 @@ pub fn runs(bytes: &[u8], format: Format) -> Vec<Run> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::StreamWriter;
+    use crate::render::Gather;
 
     /// Writing the runs' bytes with the stream's separators gives what the stream writes.
     fn through_runs(files: &[(&str, Format)]) -> Vec<u8> {
@@ -104,11 +103,12 @@ mod tests {
             ],
         ];
         for files in cases {
-            let mut stream = StreamWriter::new(Vec::new());
+            let mut stream = Gather::new();
             for (text, format) in *files {
-                stream.write_file(text.as_bytes(), *format).unwrap();
+                stream.documents_of(text.as_bytes(), *format);
             }
-            let expected = stream.finish().unwrap();
+            let mut expected = Vec::new();
+            stream.write_to(&mut expected).unwrap();
             assert_eq!(
                 String::from_utf8(through_runs(files)).unwrap(),
                 String::from_utf8(expected).unwrap(),

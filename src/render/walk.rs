@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
+use super::documents::Format;
+
 /// File names that are configuration, never rendered.
 pub const CONFIG_FILE_NAMES: [&str; 2] = ["imagescan.yaml", "fleet.yaml"];
 
@@ -30,6 +32,17 @@ pub struct ManifestFile {
     pub path: PathBuf,
     /// Whether it is `*.json` (one document) rather than YAML.
     pub json: bool,
+}
+
+impl ManifestFile {
+    /// How its bytes split into documents.
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            Format::Yaml
+        }
+    }
 }
 
 /// `--exclude` globs, matched against paths relative to DIR.
