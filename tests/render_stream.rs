@@ -212,6 +212,36 @@ mod symlinks {
         assert_eq!(relatives(&dir, &excludes), ["a.yaml"]);
     }
 
+    /// Files are opened by name in their directory, held open since the listing, and
+    /// never through a symlink: one swapped in after the listing is refused.
+    #[test]
+    fn a_file_swapped_for_a_symlink_after_listing_is_not_followed() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("dir");
+        write(&dir, "sub/a.yaml", &object("a"));
+        write(temp.path(), "secret.yaml", &object("secret"));
+        let files = manifest_files(&dir, &Excludes::none()).unwrap();
+        assert!(files[0].parent.is_some());
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut files[0].open().unwrap(), &mut text).unwrap();
+        assert_eq!(text, object("a"));
+
+        fs::remove_file(dir.join("sub/a.yaml")).unwrap();
+        symlink(temp.path().join("secret.yaml"), dir.join("sub/a.yaml")).unwrap();
+        let err = files[0].open().unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(40), "ELOOP expected: {err}");
+        // The directory itself swapped for a link out of DIR: the listing holds the
+        // directory it listed open, and reads there.
+        fs::remove_file(dir.join("sub/a.yaml")).unwrap();
+        write(&dir, "sub/a.yaml", &object("a2"));
+        fs::rename(dir.join("sub"), dir.join("old")).unwrap();
+        write(temp.path(), "a.yaml", &object("outside"));
+        symlink(temp.path(), dir.join("sub")).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut files[0].open().unwrap(), &mut text).unwrap();
+        assert_eq!(text, object("a2"));
+    }
+
     #[test]
     fn symlinks_inside_dir() {
         let temp = tempfile::tempdir().unwrap();

@@ -14,7 +14,7 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use super::walk::{Entries, WalkError, resolve_symlink};
+use super::walk::{Entries, Entry, Kind, WalkError, resolve_symlink};
 
 /// What a copy did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,20 +38,20 @@ pub fn copy_tree(dir: &Path, dest: &Path) -> Result<CopySummary, WalkError> {
     let mut summary = CopySummary::default();
     let mut pending = vec![PathBuf::new()];
     while let Some(relative_dir) = pending.pop() {
-        for entry in Entries::read(&root, dir, &relative_dir)? {
-            let (relative, file_type) = entry?;
+        for entry in Entries::read(&root, dir, relative_dir, None)? {
+            let Entry { relative, kind, .. } = entry?;
             if relative.file_name() == Some(std::ffi::OsStr::new(".git")) {
                 continue;
             }
             let to = dest.join(&relative);
-            if file_type.is_dir() {
+            if kind == Kind::Dir {
                 create_dir(&root.join(&relative), &to)?;
                 summary.dirs += 1;
                 pending.push(relative);
-            } else if file_type.is_file() {
+            } else if kind == Kind::File {
                 summary.bytes += copy_file(&root.join(&relative), &to)?;
                 summary.files += 1;
-            } else if file_type.is_symlink() {
+            } else if kind == Kind::Symlink {
                 let target = resolve_symlink(&root, dir, &relative)?;
                 if target.is_dir() {
                     let link =

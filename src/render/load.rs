@@ -146,7 +146,7 @@ impl Worker {
         budget: &AtomicU64,
         limit: u64,
     ) -> io::Result<(&[u8], Option<Slot>)> {
-        let opened = File::open(&file.path)?;
+        let opened = file.open()?;
         let size = size_within(&opened, limit)?;
         let held = budget
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
@@ -233,11 +233,11 @@ mod tests {
             let relative = PathBuf::from(format!("{i:03}.yaml"));
             let content: Vec<u8> = (0..*size).map(|n| (n % 251) as u8).collect();
             std::fs::write(dir.path().join(&relative), &content).unwrap();
-            files.push(ManifestFile {
-                path: dir.path().join(&relative),
+            files.push(ManifestFile::at(
+                dir.path().join(&relative),
                 relative,
-                json: false,
-            });
+                false,
+            ));
             contents.push(content);
         }
         (dir, files, contents)

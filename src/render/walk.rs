@@ -2,6 +2,9 @@
 //! `*.json`, sorted by the bytes of their path relative to DIR, without the configuration
 //! files (`imagescan.yaml`, `fleet.yaml`), `.git` directories and what `--exclude` globs
 //! match. Listing reads directories and resolves symlinks only; it never opens a file.
+//! Each directory is opened by name in its parent, never through a symlink, and kept open
+//! (up to a budget) for its files: [`ManifestFile::open`] then looks up one name, not
+//! the whole path, and refuses a symlink put in the file's place since the listing.
 //!
 //! Symlinks (SPEC §9: nothing outside DIR is read): a symlink anywhere in the walked tree
 //! (not excluded, not in `.git`) that resolves outside DIR is an error naming it, whatever
@@ -11,10 +14,17 @@
 //! rendered once, from where they are, and link cycles cannot occur). A dangling symlink
 //! is an error when its name makes it a manifest file, and ignored otherwise.
 
-use std::ffi::OsStr;
-use std::fs;
+use std::ffi::{CStr, CString, OsStr};
+use std::fmt;
+use std::fs::File;
 use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustix::fs::{AtFlags, CWD, Dir, FileType, Mode, OFlags, openat, statat};
+use rustix::process::{Resource, getrlimit};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -32,9 +42,64 @@ pub struct ManifestFile {
     pub path: PathBuf,
     /// Whether it is `*.json` (one document) rather than YAML.
     pub json: bool,
+    /// Its directory, held open by the listing, and its name there: opening it then
+    /// looks up one name instead of walking the whole path. `None` for a symlink (opened
+    /// by its resolved path) and past the listing's budget of open directories.
+    pub parent: Option<Parent>,
+}
+
+/// A file's directory, open, and the file's name in it.
+#[derive(Clone)]
+pub struct Parent {
+    dir: Arc<OwnedFd>,
+    name: CString,
+}
+
+impl PartialEq for Parent {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.dir, &other.dir) && self.name == other.name
+    }
+}
+
+impl Eq for Parent {}
+
+impl fmt::Debug for Parent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parent")
+            .field("dir", &self.dir.as_raw_fd())
+            .field("name", &self.name)
+            .finish()
+    }
 }
 
 impl ManifestFile {
+    /// A file opened by its path.
+    pub fn at(path: PathBuf, relative: PathBuf, json: bool) -> Self {
+        ManifestFile {
+            relative,
+            path,
+            json,
+            parent: None,
+        }
+    }
+
+    /// Opens it for reading: by name in its open directory when the listing kept it
+    /// (never following a symlink put there since), else by path.
+    pub fn open(&self) -> io::Result<File> {
+        match &self.parent {
+            Some(parent) => {
+                let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+                Ok(File::from(openat(
+                    &*parent.dir,
+                    &parent.name,
+                    flags,
+                    Mode::empty(),
+                )?))
+            }
+            None => File::open(&self.path),
+        }
+    }
+
     /// How its bytes split into documents.
     pub fn format(&self) -> Format {
         if self.json {
@@ -154,42 +219,50 @@ fn list_files(
         });
     }
     let mut files = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative_dir) = pending.pop() {
-        for entry in Entries::read(&root, dir, &relative_dir)? {
-            let (relative, file_type) = entry?;
+    let mut budget = DirBudget::new();
+    let mut pending = vec![(PathBuf::new(), None)];
+    while let Some((relative_dir, parent)) = pending.pop() {
+        let entries = Entries::read(&root, dir, relative_dir, parent.as_deref())?;
+        let kept = budget.keep(&entries);
+        for entry in entries {
+            let Entry {
+                relative,
+                name,
+                kind,
+            } = entry?;
             if relative.file_name() == Some(OsStr::new(".git")) || excludes.is_excluded(&relative) {
                 continue;
             }
             let json = select(&relative);
-            if file_type.is_dir() {
-                pending.push(relative);
-            } else if file_type.is_file() {
-                if let Some(json) = json {
-                    files.push(ManifestFile {
-                        path: root.join(&relative),
-                        relative,
-                        json,
-                    });
+            match kind {
+                Kind::Dir => pending.push((relative, kept.clone())),
+                Kind::File => {
+                    if let Some(json) = json {
+                        files.push(ManifestFile {
+                            path: root.join(&relative),
+                            relative,
+                            json,
+                            parent: kept.as_ref().map(|dir| Parent {
+                                dir: Arc::clone(dir),
+                                name,
+                            }),
+                        });
+                    }
                 }
-            } else if file_type.is_symlink() {
-                match resolve_symlink(&root, dir, &relative) {
+                Kind::Symlink => match resolve_symlink(&root, dir, &relative) {
                     Ok(target) => {
                         if let Some(json) = json
                             && target.is_file()
                         {
-                            files.push(ManifestFile {
-                                path: target,
-                                relative,
-                                json,
-                            });
+                            files.push(ManifestFile::at(target, relative, json));
                         }
                     }
                     Err(WalkError::Dangling { .. }) if json.is_none() => {}
                     Err(err) => return Err(err),
-                }
+                },
+                // Sockets, FIFOs and devices are never manifests.
+                Kind::Other => {}
             }
-            // Sockets, FIFOs and devices are never manifests.
         }
     }
     files.sort_unstable_by(|a, b| {
@@ -237,42 +310,125 @@ pub(crate) fn resolve_symlink(
     Ok(target)
 }
 
-/// The entries of one directory, as (path relative to DIR, type not following symlinks).
+/// How many directories a listing keeps open for its files (a quarter of the open-file
+/// limit, at most 4,096); past it, files are opened by path.
+struct DirBudget {
+    left: usize,
+}
+
+impl DirBudget {
+    fn new() -> Self {
+        let soft = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);
+        DirBudget {
+            left: usize::try_from(soft / 4).unwrap_or(usize::MAX).min(4096),
+        }
+    }
+
+    /// The directory of `entries`, shared, while the budget lasts.
+    fn keep(&mut self, entries: &Entries<'_>) -> Option<Arc<OwnedFd>> {
+        self.left = self.left.checked_sub(1)?;
+        Some(Arc::clone(&entries.fd))
+    }
+}
+
+/// What a directory entry is, not following symlinks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Dir,
+    File,
+    Symlink,
+    /// Sockets, FIFOs, devices.
+    Other,
+}
+
+/// One entry of a directory.
+pub(crate) struct Entry {
+    /// Its path relative to DIR.
+    pub(crate) relative: PathBuf,
+    /// Its name in its directory.
+    pub(crate) name: CString,
+    pub(crate) kind: Kind,
+}
+
+/// The entries of one directory, read through a descriptor of it.
 pub(crate) struct Entries<'a> {
     dir: &'a Path,
     relative_dir: PathBuf,
-    inner: fs::ReadDir,
+    fd: Arc<OwnedFd>,
+    inner: Dir,
 }
 
 impl<'a> Entries<'a> {
-    pub(crate) fn read(root: &Path, dir: &'a Path, relative_dir: &Path) -> Result<Self, WalkError> {
-        let inner = fs::read_dir(root.join(relative_dir)).map_err(|source| WalkError::Dir {
-            path: dir.join(relative_dir),
-            source,
-        })?;
-        Ok(Entries {
-            dir,
-            relative_dir: relative_dir.to_owned(),
-            inner,
+    /// Opens `root/relative_dir` — by its name in `parent` (its directory, open) when
+    /// given, else by path — never through a symlink, and starts reading it. `dir` is DIR
+    /// as given, for errors.
+    pub(crate) fn read(
+        root: &Path,
+        dir: &'a Path,
+        relative_dir: PathBuf,
+        parent: Option<&OwnedFd>,
+    ) -> Result<Self, WalkError> {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let opened = match (parent, relative_dir.file_name()) {
+            (Some(parent), Some(name)) => openat(parent, name, flags, Mode::empty()),
+            _ => openat(CWD, root.join(&relative_dir), flags, Mode::empty()),
+        };
+        let fd = opened.and_then(|fd| Ok((Dir::read_from(&fd)?, fd)));
+        match fd {
+            Ok((inner, fd)) => Ok(Entries {
+                dir,
+                relative_dir,
+                fd: Arc::new(fd),
+                inner,
+            }),
+            Err(errno) => Err(WalkError::Dir {
+                path: dir.join(&relative_dir),
+                source: errno.into(),
+            }),
+        }
+    }
+
+    fn kind_of(&self, name: &CStr, file_type: FileType) -> io::Result<Kind> {
+        let file_type = match file_type {
+            // Some file systems do not say in the entry: ask.
+            FileType::Unknown => {
+                FileType::from_raw_mode(statat(&*self.fd, name, AtFlags::SYMLINK_NOFOLLOW)?.st_mode)
+            }
+            known => known,
+        };
+        Ok(match file_type {
+            FileType::Directory => Kind::Dir,
+            FileType::RegularFile => Kind::File,
+            FileType::Symlink => Kind::Symlink,
+            _ => Kind::Other,
         })
     }
 }
 
 impl Iterator for Entries<'_> {
-    type Item = Result<(PathBuf, fs::FileType), WalkError>;
+    type Item = Result<Entry, WalkError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let entry = self.inner.next()?;
-        let item = entry
-            .and_then(|entry| {
-                let file_type = entry.file_type()?;
-                Ok((self.relative_dir.join(entry.file_name()), file_type))
-            })
-            .map_err(|source| WalkError::Dir {
+        loop {
+            let item = match self.inner.read()? {
+                Ok(entry) => {
+                    let name = entry.file_name();
+                    if name == c"." || name == c".." {
+                        continue;
+                    }
+                    self.kind_of(name, entry.file_type()).map(|kind| Entry {
+                        relative: self.relative_dir.join(OsStr::from_bytes(name.to_bytes())),
+                        name: name.to_owned(),
+                        kind,
+                    })
+                }
+                Err(errno) => Err(errno.into()),
+            };
+            return Some(item.map_err(|source| WalkError::Dir {
                 path: self.dir.join(&self.relative_dir),
                 source,
-            });
-        Some(item)
+            }));
+        }
     }
 }
 
