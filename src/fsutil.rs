@@ -9,6 +9,50 @@ use std::path::Path;
 /// Replaces the contents of `path` with `bytes` atomically, keeping its mode. A missing
 /// `path` is created with the default mode (0644 less the umask).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    prepare(path, bytes)?.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Replaces several files, all or none as far as the file system allows: every new
+/// content is written to its temporary file and synced first, and only when all are
+/// ready are they renamed over their targets, one after another. A failure before the
+/// renames (a full disk, a permission) changes nothing and removes the temporary files;
+/// a failing rename — the same directory, a file just created there — is all that could
+/// leave some targets replaced.
+pub fn write_all_atomic(writes: &[(&Path, &[u8])]) -> Result<(), WriteAllError> {
+    let mut ready = Vec::with_capacity(writes.len());
+    for (index, (path, bytes)) in writes.iter().enumerate() {
+        let tmp = prepare(path, bytes).map_err(|error| WriteAllError {
+            index,
+            error,
+            replaced: 0,
+        })?;
+        ready.push(tmp);
+    }
+    for (index, (tmp, (path, _))) in ready.into_iter().zip(writes).enumerate() {
+        tmp.persist(path).map_err(|e| WriteAllError {
+            index,
+            error: e.error,
+            replaced: index,
+        })?;
+    }
+    Ok(())
+}
+
+/// Why [`write_all_atomic`] stopped.
+#[derive(Debug)]
+pub struct WriteAllError {
+    /// The write that failed.
+    pub index: usize,
+    /// What failed.
+    pub error: io::Error,
+    /// How many targets (the first ones) were replaced before it: 0 unless a rename
+    /// failed.
+    pub replaced: usize,
+}
+
+/// The temporary file holding `bytes` for `path`, with `path`'s mode, synced.
+fn prepare(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -33,8 +77,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Err(e) => return Err(e),
     }
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// `.NAME.XXXXXX.tmp` in `dir` (see [`atomic_temp_target`]).
@@ -123,5 +166,27 @@ mod tests {
         let path = dir.path().join("new.yaml");
         write_atomic(&path, b"x").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"x");
+    }
+
+    #[test]
+    fn several_files_are_written_all_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.yaml");
+        let b = dir.path().join("b.yaml");
+        fs::write(&a, "old a").unwrap();
+        fs::write(&b, "old b").unwrap();
+        // The second target's directory does not exist: its temporary file cannot be
+        // made, so the first is not replaced either, and no temporary file is left.
+        let missing = dir.path().join("gone/c.yaml");
+        let writes: [(&Path, &[u8]); 3] = [(&a, b"new a"), (&missing, b"new c"), (&b, b"new b")];
+        let err = write_all_atomic(&writes).unwrap_err();
+        assert_eq!((err.index, err.replaced), (1, 0));
+        assert_eq!(fs::read_to_string(&a).unwrap(), "old a");
+        assert_eq!(fs::read_to_string(&b).unwrap(), "old b");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+
+        write_all_atomic(&[(&a, b"new a"), (&b, b"new b")]).unwrap();
+        assert_eq!(fs::read_to_string(&a).unwrap(), "new a");
+        assert_eq!(fs::read_to_string(&b).unwrap(), "new b");
     }
 }

@@ -85,6 +85,67 @@ fn write_matches_goldens_then_check_passes_and_a_second_write_changes_nothing() 
     assert_eq!(snapshot(repo.root()), before, "bytes and mtimes unchanged");
 }
 
+/// A directory nobody may create files in, for as long as it lives: `chmod 0555`, or,
+/// for root (whom modes do not stop), `chattr +i`. `None` where neither holds.
+struct Unwritable(std::path::PathBuf);
+
+impl Unwritable {
+    fn make(dir: &Path) -> Option<Self> {
+        use std::os::unix::fs::PermissionsExt;
+        let blocked = |dir: &Path| fs::write(dir.join(".probe"), "").is_err();
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).unwrap();
+        if blocked(dir) {
+            return Some(Unwritable(dir.to_owned()));
+        }
+        fs::remove_file(dir.join(".probe")).unwrap();
+        let chattr = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(dir)
+            .status();
+        let guard = Unwritable(dir.to_owned());
+        (chattr.is_ok_and(|s| s.success()) && blocked(dir)).then_some(guard)
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+        let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
+    }
+}
+
+/// `--write` changes every file or none: when one file's new content cannot be written,
+/// the files before it (already prepared) are not replaced either.
+#[test]
+fn write_changes_all_files_or_none() {
+    let repo = DemoCopy::new();
+    write(
+        &repo.demo(),
+        "sub/extra.yaml",
+        "image: registry.example.com/team/web:1.0.0 # {\"$imagescan\": \"web\"}\n",
+    );
+    let before = snapshot(repo.root());
+    let _unwritable = Unwritable::make(&repo.demo().join("sub"))
+        .expect("chmod 0555, or chattr +i (e2fsprogs) for root, makes a directory unwritable");
+    let out = run(repo.root(), &["resolve", "demo", "--write"]);
+    assert_failed(&out, 1);
+    let message = stderr(&out);
+    assert!(
+        message.contains("cannot write") && message.contains("sub/extra.yaml"),
+        "{message}"
+    );
+    assert!(message.contains("no file was changed"), "{message}");
+    assert_eq!(
+        snapshot(repo.root()),
+        before,
+        "no file changed, no temporary file left"
+    );
+}
+
 #[test]
 fn write_modes_are_exclusive() {
     let out = run(

@@ -60,7 +60,9 @@ impl Files {
         let mut spans = Vec::with_capacity(list.len());
         for file in &list {
             let start = bytes.len();
-            read_into(&file.path, &mut bytes)
+            file.open()
+                .map_err(anyhow::Error::from)
+                .and_then(|opened| append_file(&opened, &mut bytes))
                 .with_context(|| format!("cannot read {}", dir.join(&file.relative).display()))
                 .or_failure()?;
             spans.push(start..bytes.len());
@@ -105,7 +107,8 @@ impl Files {
     }
 }
 
-/// Writes rewritten files (`(index into files.list, new bytes)`) atomically, each to its
+/// Writes rewritten files (`(index into files.list, new bytes)`) atomically, all or none
+/// ([`crate::fsutil::write_all_atomic`]), each to its
 /// [`ManifestFile::path`]: for a symlink inside DIR that is the link's target, so the link
 /// stays a link (writing to the link's own path would replace it with a regular file). A
 /// file reached by several paths (a link and its target) is written once; when its
@@ -136,16 +139,16 @@ pub fn write_files(
             }
         }
     }
-    for (path, bytes) in writes {
-        crate::fsutil::write_atomic(path, bytes)
-            .with_context(|| format!("cannot write {}", path.display()))
-            .or_failure()?;
-    }
-    Ok(())
-}
-
-fn read_into(path: &Path, bytes: &mut Vec<u8>) -> anyhow::Result<()> {
-    append_file(&File::open(path)?, bytes)
+    crate::fsutil::write_all_atomic(&writes).map_err(|err| {
+        let state = match err.replaced {
+            0 => "no file was changed".to_owned(),
+            n => format!("the {n} files before it were replaced"),
+        };
+        CliError::failure(anyhow::Error::new(err.error).context(format!(
+            "cannot write {}; {state}",
+            writes[err.index].0.display()
+        )))
+    })
 }
 
 /// Appends `file`, from its current offset to its end, to `buffer`. The first read asks

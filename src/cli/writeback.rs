@@ -14,11 +14,12 @@ use super::log;
 use super::workspace::{self, Files};
 use super::{Classify, CliError, CliResult, Exit};
 use crate::config::{CommitSettings, ConfigSet, DEFAULT_INTERVAL, parse_duration};
+use crate::fsutil::write_all_atomic;
 use crate::render::{Excludes, marker_files};
 use crate::writeback::gitrepo::GitRepo;
 use crate::writeback::run::{self, Outcome, WritebackError};
 use crate::writeback::settings::{Checkout, Flags, Settings};
-use crate::writeback::{Change, Resolver, write_atomic};
+use crate::writeback::{Change, Resolver};
 
 /// Arguments of `imagescan writeback`.
 #[derive(Debug, Args)]
@@ -239,6 +240,7 @@ impl MarkerResolver {
             .with_context(|| format!("cannot open {}", root.display()))
             .or_failure()?;
         let mut changes = Vec::new();
+        let mut writes = Vec::new();
         for (i, file) in files.list.iter().enumerate() {
             let Some(file_markers) = &markers[i] else {
                 continue;
@@ -251,9 +253,6 @@ impl MarkerResolver {
                 continue;
             }
             let path = files.root.join(&file.relative);
-            write_atomic(&path, &new)
-                .with_context(|| format!("cannot write {}", path.display()))
-                .or_failure()?;
             let relative = path.strip_prefix(&root).unwrap_or(&path).to_owned();
             changes.extend(changed.into_iter().map(|c| Change {
                 file: relative.clone(),
@@ -263,7 +262,19 @@ impl MarkerResolver {
                 old_value: c.old_value,
                 new_value: c.new_value,
             }));
+            writes.push((path, new));
         }
+        // All files or none, as `resolve --write`.
+        let writes: Vec<(&Path, &[u8])> = writes
+            .iter()
+            .map(|(path, new)| (path.as_path(), new.as_slice()))
+            .collect();
+        write_all_atomic(&writes)
+            .map_err(|err| {
+                anyhow::Error::new(err.error)
+                    .context(format!("cannot write {}", writes[err.index].0.display()))
+            })
+            .or_failure()?;
         Ok(changes)
     }
 }
