@@ -85,7 +85,7 @@ impl Arena {
         // The file grew since `fstat`: read the rest aside, then move it all to a chunk
         // of its own (rare: someone writes the tree while it renders).
         let mut bytes = map[start..filled].to_vec();
-        file.take((limit + 1 - bytes.len().min(limit)) as u64)
+        file.take((limit.saturating_add(1) - bytes.len().min(limit)) as u64)
             .read_to_end(&mut bytes)?;
         if bytes.len() > limit {
             return Err(io::Error::new(

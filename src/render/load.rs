@@ -216,7 +216,11 @@ fn read_to_buffer(
             if filled as u64 > limit {
                 return Err(too_large(limit));
             }
-            want = (want * 2).min(usize::try_from(limit).unwrap_or(usize::MAX - 1) + 1);
+            want = (want * 2).min(
+                usize::try_from(limit)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1),
+            );
         }
     }
 }
