@@ -114,14 +114,30 @@ pub(crate) fn discover(
         let display_dir = up_display(&given, up);
         discovery.look_in(ancestor, &display_dir, &root, Role::Enclosing);
     }
-    discovery.walk_subtree(&canonical_dir, &given, &root);
+    discovery.walk_subtree(&canonical_dir, &given, &root, None);
     Ok(discovery)
 }
 
 impl Discovery {
     /// Adds the configuration files of one directory.
     fn look_in(&mut self, dir: &Path, display_dir: &Path, root: &Path, role: Role) {
-        for (name, kind) in FILE_NAMES {
+        self.look_in_names(dir, display_dir, root, role, [true; FILE_NAMES.len()]);
+    }
+
+    /// Adds the configuration files of one directory, among the names `present` (as
+    /// listed in the directory: the others are not looked up).
+    fn look_in_names(
+        &mut self,
+        dir: &Path,
+        display_dir: &Path,
+        root: &Path,
+        role: Role,
+        present: [bool; FILE_NAMES.len()],
+    ) {
+        for ((name, kind), present) in FILE_NAMES.into_iter().zip(present) {
+            if !present {
+                continue;
+            }
             let path = dir.join(name);
             let Ok(meta) = fs::symlink_metadata(&path) else {
                 continue;
@@ -161,23 +177,41 @@ impl Discovery {
         }
     }
 
-    /// Adds the configuration files below `dir`, depth first in name order.
-    fn walk_subtree(&mut self, dir: &Path, display_dir: &Path, root: &Path) {
+    /// Adds the configuration files below `dir`, depth first in name order: those of
+    /// each subdirectory, then those below it. `dir`'s own are added too when `role` is
+    /// given (the walk's start is covered by the ancestors). A directory's listing says
+    /// which configuration names it holds, so absent ones cost no lookup.
+    fn walk_subtree(&mut self, dir: &Path, display_dir: &Path, root: &Path, role: Option<Role>) {
         let Ok(entries) = fs::read_dir(dir) else {
+            // Unlistable (no read permission): its files may still be reachable by name.
+            if let Some(role) = role {
+                self.look_in(dir, display_dir, root, role);
+            }
             return;
         };
-        let mut subdirs: Vec<_> = entries
-            .filter_map(Result::ok)
+        let mut present = [false; FILE_NAMES.len()];
+        let mut subdirs = Vec::new();
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            if let Some(i) = FILE_NAMES.iter().position(|(n, _)| name == *n) {
+                present[i] = true;
+            }
             // `file_type` does not follow symlinks: symlinked directories are skipped.
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && e.file_name() != ".git")
-            .map(|e| e.file_name())
-            .collect();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) && name != ".git" {
+                subdirs.push(name);
+            }
+        }
+        if let Some(role) = role {
+            self.look_in_names(dir, display_dir, root, role, present);
+        }
         subdirs.sort();
         for name in subdirs {
-            let sub = dir.join(&name);
-            let display_sub = display_dir.join(&name);
-            self.look_in(&sub, &display_sub, root, Role::Nested);
-            self.walk_subtree(&sub, &display_sub, root);
+            self.walk_subtree(
+                &dir.join(&name),
+                &display_dir.join(&name),
+                root,
+                Some(Role::Nested),
+            );
         }
     }
 }

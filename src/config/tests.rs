@@ -380,3 +380,35 @@ fn missing_dir_or_config_is_an_io_error() {
         Err(ConfigError::Io { .. })
     ));
 }
+
+/// The subtree is discovered depth first in name order, from each directory's listing:
+/// a directory that happens to be named like a configuration file is descended, not read.
+#[test]
+fn nested_files_in_name_order_and_directories_named_like_config_files() {
+    let tmp = repo(&[
+        ("a/imagescan.yaml", &scan("a", "ghcr.io/x/a")),
+        ("a/b/fleet.yaml", &scan("ab", "ghcr.io/x/ab")),
+        ("a-c/imagescan.yaml", &scan("ac", "ghcr.io/x/ac")),
+        (
+            "imagescan.yaml/imagescan.yaml",
+            &scan("odd", "ghcr.io/x/odd"),
+        ),
+        ("z/deploy.yaml", ""),
+    ]);
+    let set = ConfigSet::load(tmp.path(), &[]).unwrap();
+    let files: Vec<_> = set.files.iter().map(|f| f.to_str().unwrap()).collect();
+    let prefix = format!("{}/", tmp.path().display());
+    let relative: Vec<_> = files
+        .iter()
+        .map(|f| f.strip_prefix(&prefix).unwrap_or(f))
+        .collect();
+    assert_eq!(
+        relative,
+        [
+            "a/imagescan.yaml",
+            "a/b/fleet.yaml",
+            "a-c/imagescan.yaml",
+            "imagescan.yaml/imagescan.yaml"
+        ]
+    );
+}
