@@ -153,3 +153,44 @@ fn anonymous_tokens_and_expiry() {
             .all(|r| r.header("Authorization").is_none())
     );
 }
+
+/// An identity token (Docker's `identitytoken`, e.g. from `az acr login`) is an OAuth2
+/// refresh token: it goes to the token service in the body of a `refresh_token` grant —
+/// never in a URL, never with Basic — and the access token that comes back is reused
+/// like any other. A wrong one is refused without being echoed.
+#[test]
+fn identity_token_is_exchanged_with_a_refresh_token_grant() {
+    let tokens = TokenServer::start(USER, PASSWORD, false, 300);
+    let storage = tempfile::tempdir().unwrap();
+    let secured = Registry::start(storage.path(), tokens.auth(), None);
+    let open = Registry::start(storage.path(), Auth::Anonymous, None);
+    let image = Pusher::new(&open).tags("team/app", &["4.0".to_owned()]);
+
+    let client = plain_client(
+        &secured.host(),
+        Some(Credential::identity_token("<token>", PASSWORD)),
+    );
+    let app = reference(&secured.host(), "team/app");
+    assert_eq!(client.list_tags(&app).unwrap(), ["4.0"]);
+    assert_eq!(client.digest(&app, "4.0", None).unwrap(), image.digest);
+    assert_eq!(tokens.issued(), 1, "one access token, reused");
+    let requests = tokens.server.requests();
+    assert_eq!(requests.len(), 1);
+    let grant = &requests[0];
+    assert_eq!(grant.method, "POST");
+    assert!(grant.header("Authorization").is_none());
+    assert!(!grant.target.contains(PASSWORD), "{}", grant.target);
+    assert_eq!(grant.form("grant_type").as_deref(), Some("refresh_token"));
+    assert_eq!(grant.form("refresh_token").as_deref(), Some(PASSWORD));
+    assert_eq!(
+        grant.form("scope").as_deref(),
+        Some("repository:team/app:pull")
+    );
+    assert_eq!(grant.form("service"), Some(tokens.service.clone()));
+
+    let wrong = plain_client(
+        &secured.host(),
+        Some(Credential::identity_token("<token>", "wrong-password")),
+    );
+    unauthorized(wrong.list_tags(&app).unwrap_err(), false);
+}

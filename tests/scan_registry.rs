@@ -590,6 +590,55 @@ fn token_registry_with_secret_directories_and_no_token_in_any_output() {
     assert_no_secret(&env, &caches, &secrets);
 }
 
+/// A Docker config `identitytoken` reaches the token service as an OAuth2 refresh-token
+/// grant (a POST form), and the scan works; the token is in no output or cache file.
+#[test]
+fn identity_token_from_a_docker_config_secret() {
+    let tokens = TokenServer::start(USER, PASSWORD, false, 300);
+    let storage = tempfile::tempdir().unwrap();
+    let secured = Registry::start(storage.path(), tokens.auth(), None);
+    let open = Registry::start(storage.path(), Auth::Anonymous, None);
+    let (index, _) = push_app(&Pusher::new(&open), "team/app");
+    let env = Env::new();
+    let host = secured.host();
+    secret(
+        &env,
+        "identity",
+        &[(
+            ".dockerconfigjson",
+            &format!(
+                r#"{{"auths":{{"{host}":{{"username":"00000000-0000-0000-0000-000000000000","identitytoken":"{PASSWORD}"}}}}}}"#
+            ),
+        )],
+    );
+    let scans = scan_item(
+        "app",
+        &format!("{host}/team/app"),
+        "  secretRef: {name: identity}\n",
+    );
+    let dir = env.workspace(
+        "identity",
+        &[("imagescan.yaml", &config(&scans, &insecure(&host)))],
+    );
+    let run = env.run(&["scan", path_str(&dir), "--output", "json"]).ok();
+    let rows = scan_rows(&run);
+    assert_eq!(row(&rows, "app")["tag"], "1.2.0");
+    assert_eq!(row(&rows, "app")["digest"], index);
+    let requests = tokens.server.requests();
+    assert!(!requests.is_empty());
+    assert!(requests.iter().all(|r| r.method == "POST"
+        && r.header("Authorization").is_none()
+        && r.form("refresh_token").as_deref() == Some(PASSWORD)));
+    // Again from the cache, and once more with a cold cache and debug logs: every
+    // output and file is searched for the token.
+    env.run(&["scan", path_str(&dir)]).ok();
+    env.run(&["cache", "ls"]).ok();
+    let cold = env.root.path().join("cache-identity-debug");
+    env.run_with(&cold, &["-v", "-v", "scan", path_str(&dir)], &[])
+        .ok();
+    assert_no_secret(&env, &[env.cache(), cold, dir], &[PASSWORD.to_owned()]);
+}
+
 #[test]
 fn tls_with_a_private_ca() {
     let ca = TestCa::generate();

@@ -127,6 +127,27 @@ pub(crate) fn token_url(realm: &str, service: Option<&str>, scope: &str) -> Stri
     url
 }
 
+/// The body of an OAuth2 `refresh_token` grant (the distribution token spec's POST
+/// form, as Docker sends for an identity token), `application/x-www-form-urlencoded`.
+pub(crate) fn refresh_token_form(service: Option<&str>, scope: &str, token: &str) -> String {
+    let mut form = String::from("grant_type=refresh_token&client_id=imagescan");
+    if let Some(service) = service {
+        form.push_str("&service=");
+        form.push_str(&percent_encode(service));
+    }
+    form.push_str("&scope=");
+    form.push_str(&percent_encode(scope));
+    form.push_str("&refresh_token=");
+    for byte in token.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            form.push(char::from(byte));
+        } else {
+            form.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    form
+}
+
 /// Percent-encodes everything but RFC 3986 unreserved characters and `:`/`/`, which
 /// token services expect literally in scopes.
 fn percent_encode(value: &str) -> String {
@@ -222,6 +243,23 @@ impl TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refresh_token_grant_form() {
+        assert_eq!(
+            refresh_token_form(
+                Some("registry.example.com"),
+                "repository:team/app:pull",
+                "a+b/c=d e"
+            ),
+            "grant_type=refresh_token&client_id=imagescan&service=registry.example.com\
+             &scope=repository:team/app:pull&refresh_token=a%2Bb%2Fc%3Dd%20e"
+        );
+        assert_eq!(
+            refresh_token_form(None, "repository:x:pull", "t"),
+            "grant_type=refresh_token&client_id=imagescan&scope=repository:x:pull&refresh_token=t"
+        );
+    }
 
     fn bearer(realm: &str, service: Option<&str>) -> Challenge {
         Challenge::Bearer {

@@ -15,7 +15,10 @@ use std::time::{Duration, Instant, SystemTime};
 use ureq::Agent;
 use ureq::http::HeaderMap;
 
-use super::auth::{Challenge, TokenCache, TokenResponse, parse_challenges, pull_scope, token_url};
+use super::auth::{
+    Challenge, TokenCache, TokenResponse, parse_challenges, pull_scope, refresh_token_form,
+    token_url,
+};
 use super::credential::Credential;
 use super::error::RegistryError;
 use super::retry::{RetryPolicy, parse_retry_after};
@@ -90,6 +93,8 @@ impl ClientOptions {
 pub(crate) enum Method {
     Get,
     Head,
+    /// With a form body (the token service's OAuth2 grant).
+    Post,
 }
 
 /// A finished exchange: status, headers and the whole body (empty for HEAD).
@@ -229,7 +234,14 @@ impl RegistryClient {
         };
         let mut challenged = false;
         loop {
-            let exchange = self.send(method, url, accept, authorization.as_deref(), repository)?;
+            let exchange = self.send(
+                method,
+                url,
+                accept,
+                authorization.as_deref(),
+                None,
+                repository,
+            )?;
             match exchange.status {
                 401 if !challenged && same_origin => {
                     challenged = true;
@@ -310,8 +322,9 @@ impl RegistryClient {
         }
     }
 
-    /// A fresh token from the token service, sent the credential with Basic (or nothing,
-    /// for an anonymous token), and remembered until it expires.
+    /// A fresh token from the token service, and remembered until it expires: asked with
+    /// a GET carrying the credential with Basic (or nothing, for an anonymous token), or,
+    /// for an identity token, with a POST of an OAuth2 `refresh_token` grant.
     fn fetch_token(
         &self,
         realm: &str,
@@ -320,16 +333,29 @@ impl RegistryClient {
         repository: &str,
     ) -> Result<String, RegistryError> {
         self.tokens.remove(realm, service, scope);
-        let url = token_url(realm, service, scope);
-        let basic = self.credential.as_ref().map(Credential::basic_header);
         let issued = Instant::now();
-        let exchange = self.send(
-            Method::Get,
-            &url,
-            "application/json",
-            basic.as_deref(),
-            repository,
-        )?;
+        let exchange = match &self.credential {
+            // An identity token is exchanged in the body of a POST, never in the URL.
+            Some(credential) if credential.identity_token => {
+                let form = refresh_token_form(service, scope, &credential.password);
+                let url = realm;
+                let accept = "application/json";
+                self.send(Method::Post, url, accept, None, Some(&form), repository)?
+            }
+            credential => {
+                let url = token_url(realm, service, scope);
+                let basic = credential.as_ref().map(Credential::basic_header);
+                let accept = "application/json";
+                self.send(
+                    Method::Get,
+                    &url,
+                    accept,
+                    basic.as_deref(),
+                    None,
+                    repository,
+                )?
+            }
+        };
         let token_error = |reason: String| RegistryError::Token {
             host: self.settings.host.clone(),
             repository: repository.to_owned(),
@@ -372,6 +398,7 @@ impl RegistryClient {
         url: &str,
         accept: &str,
         authorization: Option<&str>,
+        form: Option<&str>,
         repository: &str,
     ) -> Result<Exchange, RegistryError> {
         let agent = self.agent_for(url)?;
@@ -379,7 +406,7 @@ impl RegistryClient {
         let max_attempts = policy.max_attempts.max(1);
         let mut failed = 0;
         loop {
-            let outcome = self.send_once(agent, method, url, accept, authorization);
+            let outcome = self.send_once(agent, method, url, accept, authorization, form);
             failed += 1;
             let retry_after = match outcome {
                 Ok(exchange) if exchange.status == 429 || (500..600).contains(&exchange.status) => {
@@ -430,16 +457,25 @@ impl RegistryClient {
         url: &str,
         accept: &str,
         authorization: Option<&str>,
+        form: Option<&str>,
     ) -> Result<Exchange, ureq::Error> {
-        let mut request = match method {
-            Method::Get => agent.get(url),
-            Method::Head => agent.head(url),
-        }
-        .header("Accept", accept);
-        if let Some(value) = authorization {
-            request = request.header("Authorization", value);
-        }
-        let mut response = request.call()?;
+        let mut response = if method == Method::Post {
+            agent
+                .post(url)
+                .header("Accept", accept)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .send(form.unwrap_or_default())?
+        } else {
+            let mut request = match method {
+                Method::Head => agent.head(url),
+                _ => agent.get(url),
+            }
+            .header("Accept", accept);
+            if let Some(value) = authorization {
+                request = request.header("Authorization", value);
+            }
+            request.call()?
+        };
         let status = response.status().as_u16();
         let body = if method == Method::Head {
             Vec::new()

@@ -1,6 +1,7 @@
-//! The credential the registry client authenticates with: a user name and a password
-//! (or identity token). Where it comes from is [`crate::credentials`]' business, not
-//! this module's; this module only makes sure the password never reaches a log line.
+//! The credential the registry client authenticates with: a user name and a password,
+//! or an identity token (an OAuth2 refresh token, Docker's `identitytoken`). Where it
+//! comes from is [`crate::credentials`]' business, not this module's; this module only
+//! makes sure the secret never reaches a log line.
 
 use std::fmt;
 
@@ -14,6 +15,9 @@ pub struct Credential {
     pub username: String,
     /// The password or token; never printed.
     pub password: String,
+    /// Whether `password` is an identity token: a token service gets it in an OAuth2
+    /// `refresh_token` grant (a POST), never with Basic.
+    pub identity_token: bool,
 }
 
 impl Credential {
@@ -22,6 +26,16 @@ impl Credential {
         Credential {
             username: username.into(),
             password: password.into(),
+            identity_token: false,
+        }
+    }
+
+    /// A credential from an identity token (`username` is informative only).
+    pub fn identity_token(username: impl Into<String>, token: impl Into<String>) -> Self {
+        Credential {
+            username: username.into(),
+            password: token.into(),
+            identity_token: true,
         }
     }
 
@@ -37,6 +51,7 @@ impl fmt::Debug for Credential {
         f.debug_struct("Credential")
             .field("username", &self.username)
             .field("password", &"<redacted>")
+            .field("identity_token", &self.identity_token)
             .finish()
     }
 }

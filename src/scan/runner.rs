@@ -14,7 +14,7 @@ use super::error::ScanFailure;
 use super::{Origin, ScanError, ScanOutcome};
 use crate::cache::{Cache, CacheKey, CacheStatus, DEFAULT_MAX_STALE, Mode};
 use crate::config::{RegistryHost, Scan};
-use crate::credentials::{Credential, CredentialEnv};
+use crate::credentials::{Credential, CredentialEnv, Secret};
 use crate::parallel::run_bounded;
 use crate::registry::{self, HostSettings, RegistryClient};
 use crate::source::TagSource;
@@ -181,8 +181,12 @@ impl Scanner {
             settings.insecure = entry.insecure;
             settings.ca_file.clone_from(&entry.ca_file);
         }
-        let credential =
-            credential.map(|c| registry::Credential::new(c.username(), c.secret().expose()));
+        let credential = credential.map(|c| match c.secret() {
+            Secret::Password(password) => registry::Credential::new(c.username(), password),
+            Secret::IdentityToken(token) => {
+                registry::Credential::identity_token(c.username(), token)
+            }
+        });
         let client = Arc::new(
             RegistryClient::new(settings, credential).map_err(|e| ScanFailure::Source(e.into()))?,
         );

@@ -2,9 +2,10 @@
 //! with `Retry-After`, 5xx bursts, stalls, truncated bodies, paginated and opaque-cursor
 //! tag lists (distribution 2.8 never paginates). A handler decides each reply; every
 //! request is recorded so tests can count them. One thread per connection, one request
-//! per connection (`Connection: close`), GET and HEAD only.
+//! per connection (`Connection: close`); a request body is read when `Content-Length`
+//! announces one (the token service's POST form).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,8 @@ pub struct Request {
     /// Path and query, as sent.
     pub target: String,
     pub headers: Vec<(String, String)>,
+    /// The body, when `Content-Length` announced one.
+    pub body: Vec<u8>,
 }
 
 impl Request {
@@ -39,6 +42,29 @@ impl Request {
             .filter_map(|pair| pair.split_once('='))
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v)
+    }
+
+    /// A field of an `application/x-www-form-urlencoded` body, decoded.
+    pub fn form(&self, name: &str) -> Option<String> {
+        let body = std::str::from_utf8(&self.body).ok()?;
+        let raw = body
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == name)?
+            .1;
+        let mut out = Vec::new();
+        let mut bytes = raw.bytes();
+        while let Some(b) = bytes.next() {
+            match b {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    let hex: String = bytes.by_ref().take(2).map(char::from).collect();
+                    out.push(u8::from_str_radix(&hex, 16).ok()?);
+                }
+                b => out.push(b),
+            }
+        }
+        String::from_utf8(out).ok()
     }
 }
 
@@ -178,10 +204,20 @@ fn serve(stream: TcpStream, handler: &Handler, requests: &Mutex<Vec<Request>>) {
             headers.push((k.trim().to_owned(), v.trim().to_owned()));
         }
     }
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Content-Length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
     let request = Request {
         method,
         target,
         headers,
+        body,
     };
     requests.lock().unwrap().push(request.clone());
     let reply = handler(&request);
@@ -241,8 +277,8 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Forwards a GET or HEAD to `upstream` (a real registry) and returns its answer, so
-/// a test can count or reshape what the client asks.
+/// Forwards a GET, HEAD or POST to `upstream` (a real registry or token service) and
+/// returns its answer, so a test can count or reshape what the client asks.
 pub fn forward(upstream: &str, request: &Request) -> Reply {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -250,17 +286,28 @@ pub fn forward(upstream: &str, request: &Request) -> Reply {
         .build()
         .new_agent();
     let url = format!("{upstream}{}", request.target);
-    let mut builder = if request.method == "HEAD" {
-        agent.head(&url)
-    } else {
-        agent.get(&url)
-    };
-    for name in ["Accept", "Authorization"] {
-        if let Some(v) = request.header(name) {
-            builder = builder.header(name, v);
+    let mut response = if request.method == "POST" {
+        let mut builder = agent.post(&url);
+        for name in ["Accept", "Content-Type"] {
+            if let Some(v) = request.header(name) {
+                builder = builder.header(name, v);
+            }
         }
+        builder.send(&request.body[..])
+    } else {
+        let mut builder = if request.method == "HEAD" {
+            agent.head(&url)
+        } else {
+            agent.get(&url)
+        };
+        for name in ["Accept", "Authorization"] {
+            if let Some(v) = request.header(name) {
+                builder = builder.header(name, v);
+            }
+        }
+        builder.call()
     }
-    let mut response = builder.call().expect("upstream registry answers");
+    .expect("upstream answers");
     let status = response.status().as_u16();
     let mut headers = Vec::new();
     for name in [

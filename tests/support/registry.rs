@@ -477,9 +477,11 @@ impl TestCa {
     }
 }
 
-/// A token service for `auth: token` registries: checks Basic credentials (or lets
-/// anonymous callers in when `anonymous`), and issues RS256 JWTs signed with openssl,
-/// the signing certificate in the `x5c` header, `aud` a single string.
+/// A token service for `auth: token` registries: checks Basic credentials on a GET (or
+/// lets anonymous callers in when `anonymous`), or, on a POST, an OAuth2 `refresh_token`
+/// grant whose refresh token is the password (an identity token), and issues RS256 JWTs
+/// signed with openssl, the signing certificate in the `x5c` header, `aud` a single
+/// string — as `token` for a GET, `access_token` for a POST, as real services answer.
 pub struct TokenServer {
     pub server: FaultServer,
     pub cert: PathBuf,
@@ -536,32 +538,52 @@ impl TokenServer {
             let service = service.clone();
             let issuer = issuer.clone();
             let key = d.join("token.key");
+            let refresh_token = password.to_owned();
             FaultServer::start(move |request: &Request| {
                 if !request.path().ends_with("/token") {
                     return Reply::status(404);
                 }
-                match request.header("Authorization") {
-                    Some(given) if given == expected => {}
-                    None if anonymous => {}
-                    _ => return Reply::json(401, r#"{"details":"bad credentials"}"#),
-                }
-                if request.query("service") != Some(service.as_str()) {
+                let post = request.method == "POST";
+                let (given_service, scope) = if post {
+                    if request.header("Authorization").is_some()
+                        || request.form("grant_type").as_deref() != Some("refresh_token")
+                        || request.form("client_id").is_none_or(|id| id.is_empty())
+                    {
+                        return Reply::json(400, r#"{"error":"invalid_request"}"#);
+                    }
+                    if request.form("refresh_token") != Some(refresh_token.clone()) {
+                        return Reply::json(401, r#"{"error":"invalid_grant"}"#);
+                    }
+                    (
+                        request.form("service"),
+                        request.form("scope").unwrap_or_default(),
+                    )
+                } else {
+                    match request.header("Authorization") {
+                        Some(given) if given == expected => {}
+                        None if anonymous => {}
+                        _ => return Reply::json(401, r#"{"details":"bad credentials"}"#),
+                    }
+                    let scope = request
+                        .query("scope")
+                        .unwrap_or("")
+                        .replace("%3A", ":")
+                        .replace("%2F", "/");
+                    (request.query("service").map(str::to_owned), scope)
+                };
+                if given_service.as_deref() != Some(service.as_str()) {
                     return Reply::json(400, r#"{"details":"wrong service"}"#);
                 }
-                let scope = request
-                    .query("scope")
-                    .unwrap_or("")
-                    .replace("%3A", ":")
-                    .replace("%2F", "/");
                 let repository = scope
                     .strip_prefix("repository:")
                     .and_then(|s| s.strip_suffix(":pull"))
                     .unwrap_or("");
                 let token = sign_jwt(&key, &der, &issuer, &service, repository);
                 issued.fetch_add(1, Ordering::SeqCst);
+                let field = if post { "access_token" } else { "token" };
                 Reply::json(
                     200,
-                    format!(r#"{{"token":"{token}","expires_in":{expires_in}}}"#),
+                    format!(r#"{{"{field}":"{token}","expires_in":{expires_in}}}"#),
                 )
             })
         };
