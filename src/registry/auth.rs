@@ -138,22 +138,21 @@ pub(crate) fn refresh_token_form(service: Option<&str>, scope: &str, token: &str
     form.push_str("&scope=");
     form.push_str(&percent_encode(scope));
     form.push_str("&refresh_token=");
-    for byte in token.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            form.push(char::from(byte));
-        } else {
-            form.push_str(&format!("%{byte:02X}"));
-        }
-    }
+    form.push_str(&percent_encode_all_but(token, b"-._~"));
     form
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters and `:`/`/`, which
 /// token services expect literally in scopes.
 fn percent_encode(value: &str) -> String {
+    percent_encode_all_but(value, b"-._~:/")
+}
+
+/// Percent-encodes every byte but ASCII letters, digits and `keep`.
+fn percent_encode_all_but(value: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(value.len());
     for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~:/".contains(&byte) {
+        if byte.is_ascii_alphanumeric() || keep.contains(&byte) {
             out.push(char::from(byte));
         } else {
             out.push_str(&format!("%{byte:02X}"));
