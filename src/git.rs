@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
+use crate::rundir::RunDir;
+
 /// A git failure, with the subcommand and what git said (URL user information redacted).
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
@@ -90,7 +92,7 @@ pub struct Identity {
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
     env: Vec<(OsString, OsString)>,
-    _dir: Option<Arc<tempfile::TempDir>>,
+    _dir: Option<Arc<RunDir>>,
 }
 
 impl Credentials {
@@ -114,10 +116,7 @@ impl Credentials {
                 path: dir.to_path_buf(),
             });
         }
-        let private = tempfile::Builder::new()
-            .prefix("imagescan-git-")
-            .tempdir()
-            .map_err(cred_err(dir))?;
+        let private = RunDir::new("git").map_err(cred_err(dir))?;
         set_mode(private.path(), 0o700).map_err(cred_err(private.path()))?;
 
         let key = dir.join("ssh-privatekey");

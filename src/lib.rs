@@ -21,6 +21,7 @@ pub mod reference;
 pub mod registry;
 pub mod render;
 pub mod resolve;
+pub mod rundir;
 pub mod scan;
 pub mod source;
 pub mod writeback;

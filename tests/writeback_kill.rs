@@ -420,6 +420,7 @@ fn kill_9_of_a_clone_run_leaves_the_remote_old_or_whole() {
         cmd
     };
     let rounds = 8u32;
+    let mut seen_leftovers = false;
     for round in 0..rounds {
         git(&fx.bare(), &["update-ref", "refs/heads/main", &fx.base]);
         let delay = took.mul_f64(f64::from(round) / f64::from(rounds - 2));
@@ -433,11 +434,36 @@ fn kill_9_of_a_clone_run_leaves_the_remote_old_or_whole() {
         kill_and_drain(&mut child, round % 2 == 1);
         let pushed = assert_remote_whole(&fx, &new_tree);
 
+        let leftovers = ours_in(tmp.path());
         let out = clone_run().output().unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert!(assert_remote_whole(&fx, &new_tree), "round {round}");
+        // The killed run's clone and credential copy were swept by the next run, which
+        // removed its own.
+        assert_eq!(
+            ours_in(tmp.path()),
+            Vec::<String>::new(),
+            "round {round}: left by the kill: {leftovers:?}"
+        );
+        seen_leftovers |= !leftovers.is_empty();
         if pushed {
             assert!(text(&out.stderr).contains("no commit"), "not pushed twice");
         }
     }
+    assert!(
+        seen_leftovers,
+        "some kill left a clone behind for the sweep"
+    );
+}
+
+/// The `imagescan-*` entries of a temporary directory.
+fn ours_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| name.starts_with("imagescan-"))
+        .collect();
+    names.sort();
+    names
 }

@@ -22,6 +22,7 @@ use crate::render::{
     load, manifest_files, marker_files, read_file, runs,
 };
 use crate::resolve::{FileMarkers, Found, Plan, Replacement};
+use crate::rundir::{self, RunDir};
 use crate::scan::ScanOutcome;
 
 /// Arguments of `imagescan render`.
@@ -59,13 +60,18 @@ pub fn run(args: &RenderArgs) -> CliResult {
     if args.in_place {
         return render_command(args, &config, &excludes, &args.dir);
     }
-    let copy = tempfile::Builder::new()
-        .prefix("imagescan-render-")
-        .tempdir()
+    // Copies left by renders that were killed go first.
+    rundir::sweep();
+    let copy = RunDir::new("render")
         .context("cannot create a temporary directory")
         .or_failure()?;
-    copy_tree(&args.dir, copy.path()).or_invalid()?;
-    render_command(args, &config, &excludes, copy.path())
+    // The tree goes one level down: the run's lock file stays out of CMD's sight.
+    let tree = copy.path().join("tree");
+    std::fs::create_dir(&tree)
+        .context("cannot create a temporary directory")
+        .or_failure()?;
+    copy_tree(&args.dir, &tree).or_invalid()?;
+    render_command(args, &config, &excludes, &tree)
 }
 
 /// Renders in two passes, so that nothing reaches stdout unless every file and scan is

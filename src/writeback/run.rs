@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::git::{Credentials, Git, GitError};
+use crate::rundir::{self, RunDir};
 use crate::writeback::settings::{Checkout, Settings};
 use crate::writeback::template::TemplateError;
 use crate::writeback::{Change, Resolver, template_data};
@@ -122,6 +123,8 @@ pub fn run_once<R: Resolver>(
     resolver: &mut R,
     out: &mut dyn Write,
 ) -> Result<Outcome, WritebackError> {
+    // Clones and credential copies of runs that were killed go first.
+    rundir::sweep();
     let credentials = match &settings.client_secret {
         Some(name) => Credentials::from_secret_name(name)?,
         None => Credentials::ambient(),
@@ -174,10 +177,7 @@ pub fn run_with<R: Resolver>(
             (git, remote, branch, default_paths)
         }
         Checkout::Remote(url) => {
-            clone_dir = tempfile::Builder::new()
-                .prefix("imagescan-writeback-")
-                .tempdir()
-                .map_err(io("creating a temporary directory"))?;
+            clone_dir = RunDir::new("writeback").map_err(io("creating a temporary directory"))?;
             let into = clone_dir.path().join("repo");
             let git = Git::clone_branch(url, settings.branch.as_deref(), &into, credentials)?;
             let branch = git
@@ -338,10 +338,7 @@ fn recover_own_edits<R: Resolver>(
         current.push(bytes);
     }
     // What this run would write, on HEAD's files in a private tree and index.
-    let scratch = tempfile::Builder::new()
-        .prefix("imagescan-recover-")
-        .tempdir()
-        .map_err(io("creating a temporary directory"))?;
+    let scratch = RunDir::new("recover").map_err(io("creating a temporary directory"))?;
     let tree = scratch.path().join("tree");
     std::fs::create_dir(&tree).map_err(io("creating a temporary directory"))?;
     git.export_head(&scratch.path().join("index"), &tree)?;
@@ -384,10 +381,7 @@ fn dry_run<R: Resolver>(
     let scratch;
     let (git, root) = match checkout {
         Checkout::Local(_) => {
-            scratch = tempfile::Builder::new()
-                .prefix("imagescan-dry-run-")
-                .tempdir()
-                .map_err(io("creating a temporary directory"))?;
+            scratch = RunDir::new("dry-run").map_err(io("creating a temporary directory"))?;
             let tree = scratch.path().join("tree");
             std::fs::create_dir(&tree).map_err(io("creating a temporary directory"))?;
             let exported = git.export_head(&scratch.path().join("index"), &tree)?;
