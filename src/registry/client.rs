@@ -254,16 +254,19 @@ impl RegistryClient {
                         .collect();
                     authorization = Some(self.answer(&challenges, &scope, repository)?);
                 }
-                401 | 403 => {
-                    return Err(RegistryError::Unauthorized {
-                        host: self.settings.host.clone(),
-                        repository: repository.to_owned(),
-                        status: exchange.status,
-                        anonymous: self.credential.is_none(),
-                    });
-                }
+                401 | 403 => return Err(self.unauthorized(repository, exchange.status)),
                 _ => return Ok(exchange),
             }
+        }
+    }
+
+    /// The registry (or its token service) refused access to `repository` with `status`.
+    fn unauthorized(&self, repository: &str, status: u16) -> RegistryError {
+        RegistryError::Unauthorized {
+            host: self.settings.host.clone(),
+            repository: repository.to_owned(),
+            status,
+            anonymous: self.credential.is_none(),
         }
     }
 
@@ -288,12 +291,7 @@ impl RegistryClient {
         scope: &str,
         repository: &str,
     ) -> Result<String, RegistryError> {
-        let unauthorized = || RegistryError::Unauthorized {
-            host: self.settings.host.clone(),
-            repository: repository.to_owned(),
-            status: 401,
-            anonymous: self.credential.is_none(),
-        };
+        let unauthorized = || self.unauthorized(repository, 401);
         let bearer = challenges.iter().find_map(|c| match c {
             Challenge::Bearer { realm, service } => Some((realm, service)),
             _ => None,
@@ -364,14 +362,7 @@ impl RegistryClient {
         };
         match exchange.status {
             200 => {}
-            401 | 403 => {
-                return Err(RegistryError::Unauthorized {
-                    host: self.settings.host.clone(),
-                    repository: repository.to_owned(),
-                    status: exchange.status,
-                    anonymous: self.credential.is_none(),
-                });
-            }
+            401 | 403 => return Err(self.unauthorized(repository, exchange.status)),
             status => return Err(token_error(format!("HTTP {status}"))),
         }
         let response: TokenResponse = serde_json::from_slice(&exchange.body).map_err(|source| {
