@@ -95,7 +95,7 @@ fn render_stream(
     let options = LoadOptions {
         max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         memory_limit: args.memory_limit,
-        workers: std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_READERS)),
+        workers: workspace::readers(),
     };
     let Loaded { analyses, held } = load(&args.dir, &list, &options, first_pass).or_failure()?;
 
@@ -169,9 +169,6 @@ fn render_stream(
     stream.write_to(&mut stdout).map_err(write_error)?;
     Ok(Exit::Success)
 }
-
-/// Reader threads at most: reading from the page cache scales with cores, little beyond.
-const MAX_READERS: usize = 8;
 
 /// What the first pass learns of one file, on a reader thread: its markers and its
 /// documents.

@@ -3,9 +3,6 @@
 //! exit code (invalid input 2, operational 1) with every problem listed.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::Read;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
@@ -16,7 +13,7 @@ use super::{Classify, CliError};
 use crate::config::ConfigSet;
 use crate::credentials::CredentialEnv;
 use crate::diagnostic::Diagnostics;
-use crate::render::{DEFAULT_MAX_FILE_BYTES, ManifestFile};
+use crate::render::{DEFAULT_MAX_FILE_BYTES, Held, LoadOptions, ManifestFile, load};
 use crate::resolve::{FileMarkers, Plan};
 use crate::scan::{ScanErrors, ScanOptions, ScanOutcome, Scanner};
 
@@ -38,15 +35,14 @@ pub fn load_config_with_root(
     Ok(config)
 }
 
-/// The files of a directory read into one buffer.
+/// The files of a directory read into memory (by [`crate::render::load`], on every core).
 #[derive(Debug)]
 pub struct Files {
     /// DIR, absolute with symlinks resolved (scopes are compared against it).
     pub root: PathBuf,
     /// The files, in path order.
     pub list: Vec<ManifestFile>,
-    bytes: Vec<u8>,
-    spans: Vec<Range<usize>>,
+    held: Held,
 }
 
 impl Files {
@@ -56,28 +52,20 @@ impl Files {
             .canonicalize()
             .with_context(|| format!("cannot open directory {}", dir.display()))
             .or_invalid()?;
-        let mut bytes = Vec::new();
-        let mut spans = Vec::with_capacity(list.len());
-        for file in &list {
-            let start = bytes.len();
-            file.open()
-                .map_err(anyhow::Error::from)
-                .and_then(|opened| append_file(&opened, &mut bytes))
-                .with_context(|| format!("cannot read {}", dir.join(&file.relative).display()))
-                .or_failure()?;
-            spans.push(start..bytes.len());
-        }
-        Ok(Files {
-            root,
-            list,
-            bytes,
-            spans,
-        })
+        let options = LoadOptions {
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            memory_limit: u64::MAX,
+            workers: readers(),
+        };
+        let held = load(dir, &list, &options, |_, _| ()).or_failure()?.held;
+        Ok(Files { root, list, held })
     }
 
     /// The bytes of file `index`.
     pub fn bytes(&self, index: usize) -> &[u8] {
-        &self.bytes[self.spans[index].clone()]
+        self.held
+            .bytes(index)
+            .expect("every file is held: no memory limit")
     }
 
     /// Plans the markers of every file against `config`, whose scopes refer to the files
@@ -151,38 +139,10 @@ pub fn write_files(
     })
 }
 
-/// Appends `file`, from its current offset to its end, to `buffer`. The first read asks
-/// for one byte more than the file's size: a regular file answers a short read only at
-/// its end, so most files cost one `read` system call rather than the two or three of
-/// `read_to_end`.
-fn append_file(mut file: &File, buffer: &mut Vec<u8>) -> anyhow::Result<()> {
-    let len = file.metadata()?.len();
-    if len > DEFAULT_MAX_FILE_BYTES {
-        return Err(anyhow!(
-            "file is {len} bytes, more than the {DEFAULT_MAX_FILE_BYTES} bytes read at most"
-        ));
-    }
-    let len = usize::try_from(len)?;
-    let start = buffer.len();
-    buffer.resize(start + len + 1, 0);
-    let mut filled = 0;
-    while start + filled < buffer.len() {
-        match file.read(&mut buffer[start + filled..])? {
-            0 => break,
-            n => filled += n,
-        }
-        if filled == len {
-            // Short of the extra byte asked for: the end of the file.
-            break;
-        }
-    }
-    buffer.truncate(start + filled);
-    if filled > len {
-        // The file grew since its size was read: take the rest as it comes.
-        file.take(DEFAULT_MAX_FILE_BYTES - len as u64)
-            .read_to_end(buffer)?;
-    }
-    Ok(())
+/// How many threads read files: one per CPU, at most 8 (reading from the page cache
+/// scales with cores, little beyond).
+pub fn readers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
 /// Diagnostics as an exit-2 error, one problem a line.
