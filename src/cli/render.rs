@@ -341,3 +341,64 @@ fn render_command(
 fn write_error(error: std::io::Error) -> CliError {
     CliError::failure(anyhow::Error::new(error).context("cannot write to stdout"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::config::ConfigSet;
+    use crate::render::manifest_files;
+
+    /// A file past the memory limit is read again in the second pass: it must still be
+    /// the file planned — the same markers, or none where there were none.
+    #[test]
+    fn a_file_read_again_must_be_the_file_planned() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        fs::create_dir(dir.join(".git")).unwrap();
+        fs::write(
+            dir.join("imagescan.yaml"),
+            "imageScans:\n- tagName: web\n  image: example.com/web\n",
+        )
+        .unwrap();
+        let marked = "image: example.com/web:1.0 # {\"$imagescan\": \"web\"}\n";
+        let plain = "apiVersion: v1\nkind: ConfigMap\n";
+        fs::write(dir.join("a.yaml"), marked).unwrap();
+        fs::write(dir.join("b.yaml"), plain).unwrap();
+        let config = ConfigSet::load(dir, &[]).unwrap();
+        let files = manifest_files(dir, &Excludes::none()).unwrap();
+        let mut plan = Plan::new(&config);
+        let markers = plan
+            .add_found(
+                &dir.join("a.yaml"),
+                &dir.join("a.yaml"),
+                Found::in_text(marked.as_bytes()),
+            )
+            .unwrap();
+        let (mut buffer, mut scratch) = (Vec::new(), Vec::new());
+        let mut again = |file: &ManifestFile, markers: Option<&FileMarkers>| {
+            let shown = dir.join(&file.relative);
+            read_again(file, &shown, markers, &plan, &[], &mut buffer, &mut scratch)
+                .map(<[u8]>::to_vec)
+                .map_err(|err| format!("{:#}", err.error))
+        };
+
+        // Unchanged and without markers: its own bytes.
+        assert_eq!(again(&files[1], None).unwrap(), plain.as_bytes());
+        // A marked value edited in between: refused, naming the file.
+        fs::write(dir.join("a.yaml"), marked.replace("1.0", "1.1")).unwrap();
+        let err = again(&files[0], Some(&markers)).unwrap_err();
+        assert!(
+            err.contains("a.yaml changed while it was rendered"),
+            "{err}"
+        );
+        // A marker that appeared in between: refused too.
+        fs::write(dir.join("b.yaml"), format!("{plain}{marked}")).unwrap();
+        let err = again(&files[1], None).unwrap_err();
+        assert!(
+            err.contains("b.yaml changed while it was rendered"),
+            "{err}"
+        );
+    }
+}
