@@ -11,6 +11,7 @@ pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod diagnostic;
+pub mod files;
 pub mod fsutil;
 pub mod git;
 pub mod marker;

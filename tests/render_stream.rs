@@ -5,10 +5,11 @@
 use std::fs;
 use std::path::Path;
 
-use imagescan::render::{
-    DEFAULT_MAX_FILE_BYTES, Excludes, Gather, LoadError, LoadOptions, WalkError, copy_tree, load,
-    manifest_files, runs,
+use imagescan::files::{
+    DEFAULT_MAX_FILE_BYTES, Excludes, LoadError, LoadOptions, WalkError, copy_tree, load,
+    manifest_files,
 };
+use imagescan::render::{Gather, runs};
 
 fn write(root: &Path, relative: &str, content: &str) {
     let path = root.join(relative);
@@ -42,7 +43,7 @@ fn render_with(dir: &Path, max_file_bytes: u64, memory_limit: u64) -> Result<Str
             None => {
                 stream.write_to(&mut out).unwrap();
                 let len =
-                    imagescan::render::read_file(&file.path, max_file_bytes, &mut buffer).unwrap();
+                    imagescan::files::read_file(&file.path, max_file_bytes, &mut buffer).unwrap();
                 let mut tail = Gather::after(&stream);
                 tail.documents_of(&buffer[..len], file.format());
                 tail.write_to(&mut out).unwrap();

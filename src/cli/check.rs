@@ -13,7 +13,7 @@ use super::workspace::Files;
 use super::{Classify, CliError, CliResult, Exit};
 use crate::config::{ConfigError, ConfigSet};
 use crate::diagnostic::Diagnostic;
-use crate::render::{Excludes, marker_files};
+use crate::files::{Excludes, marker_files};
 use crate::resolve::Plan;
 
 /// Arguments of `imagescan check`.

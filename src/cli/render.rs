@@ -16,11 +16,12 @@ use clap::Args;
 use super::common::{ConfigArgs, SourceArgs, parse_size};
 use super::workspace::{self, Files};
 use super::{Classify, CliError, CliResult, Exit};
-use crate::marker::Marker;
-use crate::render::{
-    DEFAULT_MAX_FILE_BYTES, Excludes, Gather, LoadOptions, Loaded, ManifestFile, Run, copy_tree,
-    load, manifest_files, marker_files, read_file, runs,
+use crate::files::{
+    DEFAULT_MAX_FILE_BYTES, Excludes, LoadOptions, Loaded, ManifestFile, copy_tree, load,
+    manifest_files, marker_files, read_file,
 };
+use crate::marker::Marker;
+use crate::render::{Gather, Run, runs};
 use crate::resolve::{FileMarkers, Found, Plan, Replacement};
 use crate::rundir::{self, RunDir};
 use crate::scan::ScanOutcome;
@@ -348,7 +349,7 @@ mod tests {
 
     use super::*;
     use crate::config::ConfigSet;
-    use crate::render::manifest_files;
+    use crate::files::manifest_files;
 
     /// A file past the memory limit is read again in the second pass: it must still be
     /// the file planned — the same markers, or none where there were none.

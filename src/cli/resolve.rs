@@ -12,8 +12,8 @@ use super::common::{ConfigArgs, SourceArgs};
 use super::log;
 use super::workspace::{self, Files};
 use super::{Classify, CliError, CliResult, Exit};
+use crate::files::{Excludes, marker_files};
 use crate::marker::Change;
-use crate::render::{Excludes, marker_files};
 
 /// Arguments of `imagescan resolve`.
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use super::{Classify, CliError};
 use crate::config::ConfigSet;
 use crate::credentials::CredentialEnv;
 use crate::diagnostic::Diagnostics;
-use crate::render::{DEFAULT_MAX_FILE_BYTES, Held, LoadOptions, ManifestFile, load};
+use crate::files::{DEFAULT_MAX_FILE_BYTES, Held, LoadOptions, ManifestFile, load};
 use crate::resolve::{FileMarkers, Plan};
 use crate::scan::{ScanErrors, ScanOptions, ScanOutcome, Scanner};
 
@@ -35,7 +35,7 @@ pub fn load_config_with_root(
     Ok(config)
 }
 
-/// The files of a directory read into memory (by [`crate::render::load`], on every core).
+/// The files of a directory read into memory (by [`crate::files::load`], on every core).
 #[derive(Debug)]
 pub struct Files {
     /// DIR, absolute with symlinks resolved (scopes are compared against it).

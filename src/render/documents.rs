@@ -20,6 +20,7 @@
 
 use std::sync::LazyLock;
 
+pub use crate::files::Format;
 use memchr::memchr;
 use memchr::memmem::Finder;
 
@@ -27,15 +28,6 @@ use memchr::memmem::Finder;
 /// these (SIMD substring search), not line by line.
 static DOCUMENT_START: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n---"));
 static DOCUMENT_END: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\n..."));
-
-/// Whether the bytes are YAML (split at markers) or JSON (one document).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// `*.yaml`, `*.yml`: any number of `---`-separated documents.
-    Yaml,
-    /// `*.json`: one document.
-    Json,
-}
 
 /// One document of a file: its bytes, unchanged, and what detection found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,7 +28,15 @@ use rustix::process::{Resource, getrlimit};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::documents::Format;
+/// Whether a file's bytes are YAML (split at `---` markers) or JSON (one document),
+/// as its name says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `*.yaml`, `*.yml`: any number of `---`-separated documents.
+    Yaml,
+    /// `*.json`: one document.
+    Json,
+}
 
 /// File names that are configuration, never rendered.
 pub const CONFIG_FILE_NAMES: [&str; 2] = ["imagescan.yaml", "fleet.yaml"];
