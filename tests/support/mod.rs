@@ -4,4 +4,5 @@
 pub mod fake_resolver;
 pub mod fault_server;
 pub mod git_server;
+pub mod kube_tools;
 pub mod registry;
