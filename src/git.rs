@@ -27,7 +27,7 @@ use crate::rundir::RunDir;
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     /// `git` could not be started at all.
-    #[error("cannot run git {subcommand}: {source}")]
+    #[error("cannot run git {subcommand}")]
     Spawn {
         /// The git subcommand (`clone`, `push`…).
         subcommand: String,
@@ -53,7 +53,7 @@ pub enum GitError {
         stderr: String,
     },
     /// Setting up credentials failed (secret directory unreadable, temp files).
-    #[error("git credentials from {path}: {source}")]
+    #[error("git credentials from {path}")]
     Credentials {
         /// The secret directory or file concerned.
         path: PathBuf,

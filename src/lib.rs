@@ -26,3 +26,6 @@ pub mod rundir;
 pub mod scan;
 pub mod source;
 pub mod writeback;
+
+#[cfg(test)]
+mod error_chain_tests;

@@ -13,7 +13,7 @@ pub enum CacheError {
     #[error("no cache directory: set IMAGESCAN_CACHE_DIR, XDG_CACHE_HOME or HOME")]
     NoDirectory,
     /// The cache directory could not be created.
-    #[error("cannot create the cache directory {}: {source}", dir.display())]
+    #[error("cannot create the cache directory {}", dir.display())]
     CreateDir {
         /// The directory.
         dir: PathBuf,
@@ -21,7 +21,7 @@ pub enum CacheError {
         source: std::io::Error,
     },
     /// A cache file could not be read.
-    #[error("cannot read cache file {}: {source}", path.display())]
+    #[error("cannot read cache file {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -29,7 +29,7 @@ pub enum CacheError {
         source: std::io::Error,
     },
     /// A cache file could not be written.
-    #[error("cannot write cache file {}: {source}", path.display())]
+    #[error("cannot write cache file {}", path.display())]
     Write {
         /// The file.
         path: PathBuf,
@@ -37,7 +37,7 @@ pub enum CacheError {
         source: std::io::Error,
     },
     /// An entry's lock could not be taken.
-    #[error("cannot lock cache file {}: {source}", path.display())]
+    #[error("cannot lock cache file {}", path.display())]
     Lock {
         /// The lock file.
         path: PathBuf,
@@ -51,7 +51,7 @@ pub enum CacheError {
         path: PathBuf,
     },
     /// The cache directory could not be listed.
-    #[error("cannot list the cache directory {}: {source}", dir.display())]
+    #[error("cannot list the cache directory {}", dir.display())]
     List {
         /// The directory.
         dir: PathBuf,
@@ -59,7 +59,7 @@ pub enum CacheError {
         source: std::io::Error,
     },
     /// A cache file could not be removed.
-    #[error("cannot remove cache file {}: {source}", path.display())]
+    #[error("cannot remove cache file {}", path.display())]
     Remove {
         /// The file.
         path: PathBuf,

@@ -47,7 +47,7 @@ pub enum CredentialError {
         present: &'static str,
     },
     /// A file could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -93,7 +93,7 @@ pub enum CredentialError {
         path: PathBuf,
     },
     /// The helper could not be run.
-    #[error("cannot run credential helper docker-credential-{helper}: {source}")]
+    #[error("cannot run credential helper docker-credential-{helper}")]
     HelperIo {
         /// The helper name.
         helper: String,

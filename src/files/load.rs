@@ -54,7 +54,7 @@ impl Held {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// Opening or reading failed.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         /// The file, as shown (DIR joined with its relative path).
         path: PathBuf,

@@ -444,7 +444,7 @@ impl Iterator for Entries<'_> {
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
     /// A directory cannot be read.
-    #[error("cannot read directory {}: {source}", path.display())]
+    #[error("cannot read directory {}", path.display())]
     Dir {
         /// The directory.
         path: PathBuf,
@@ -464,7 +464,7 @@ pub enum WalkError {
         target: PathBuf,
     },
     /// A symlink that would be rendered cannot be resolved.
-    #[error("cannot resolve symlink {}: {source}", path.display())]
+    #[error("cannot resolve symlink {}", path.display())]
     Dangling {
         /// The symlink.
         path: PathBuf,
@@ -472,7 +472,7 @@ pub enum WalkError {
         source: io::Error,
     },
     /// An `--exclude` glob is invalid.
-    #[error("invalid --exclude glob {glob:?}: {source}")]
+    #[error("invalid --exclude glob {glob:?}")]
     Exclude {
         /// The glob.
         glob: String,
@@ -480,7 +480,7 @@ pub enum WalkError {
         source: globset::Error,
     },
     /// Copying the directory for `render -- CMD` failed.
-    #[error("cannot copy {} to {}: {source}", from.display(), to.display())]
+    #[error("cannot copy {} to {}", from.display(), to.display())]
     Copy {
         /// The source path.
         from: PathBuf,

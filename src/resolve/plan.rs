@@ -80,7 +80,7 @@ pub struct Plan<'c> {
 #[derive(Debug, thiserror::Error)]
 pub enum RewriteError {
     /// A digest form without a digest (the scan ran without `digest`; a bug if seen).
-    #[error("{path}:{line}: {source}", path = .path.display())]
+    #[error("{path}:{line}", path = .path.display())]
     MissingDigest {
         /// The file.
         path: PathBuf,
@@ -90,7 +90,7 @@ pub enum RewriteError {
         source: MissingDigest,
     },
     /// Two markers control one value.
-    #[error("{path}: {source}", path = .path.display())]
+    #[error("{path}", path = .path.display())]
     Overlap {
         /// The file.
         path: PathBuf,

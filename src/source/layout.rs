@@ -501,7 +501,7 @@ impl ImageConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
     /// The layouts directory itself cannot be resolved.
-    #[error("OCI layouts directory {} cannot be read: {source}", dir.display())]
+    #[error("OCI layouts directory {} cannot be read", dir.display())]
     LayoutsDir {
         /// The layouts directory.
         dir: PathBuf,
@@ -538,7 +538,7 @@ pub enum LayoutError {
         dir: PathBuf,
     },
     /// A file of the layout cannot be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -554,7 +554,7 @@ pub enum LayoutError {
         limit: u64,
     },
     /// `index.json` or a blob is not the JSON expected.
-    #[error("invalid JSON in {}: {source}", path.display())]
+    #[error("invalid JSON in {}", path.display())]
     Json {
         /// The file.
         path: PathBuf,

@@ -32,7 +32,7 @@ pub struct GitRepo {
 #[derive(Debug, thiserror::Error)]
 pub enum GitRepoError {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The manifest.
         path: PathBuf,

@@ -19,7 +19,7 @@ use crate::writeback::write_atomic;
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: PathBuf,

@@ -95,7 +95,7 @@ pub enum WritebackError {
         attempts: u32,
     },
     /// A temporary directory or the dry-run output could not be written.
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Io {
         /// What was being done.
         what: &'static str,

@@ -139,7 +139,7 @@ pub enum SettingsError {
         branch: String,
     },
     /// A template does not parse.
-    #[error("{origin}: {source}")]
+    #[error("{origin}")]
     Template {
         /// Where the template was given (`--gitrepo FILE:LINE`, a flag).
         origin: String,
