@@ -29,8 +29,8 @@ fn fast_options() -> ClientOptions {
             max_delay: Duration::from_millis(40),
             max_retry_after: Duration::from_millis(50),
         },
-        ssl_cert_file: None,
         max_body_bytes: 1 << 20,
+        ..ClientOptions::default()
     }
 }
 

@@ -23,10 +23,27 @@ pub struct SourceArgs {
     /// Serve a stale cache entry up to this age when a refresh fails (Go duration).
     #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
     pub max_stale: Duration,
+    /// Time for all registry work of the command, retries and waits included; past it
+    /// scans fail (or serve stale cache). Keep it under Argo CD's plugin timeout (90s).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        env = "IMAGESCAN_DEADLINE",
+        default_value = "60s",
+        value_parser = parse_deadline
+    )]
+    pub deadline: Duration,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::config::parse_duration(s).map_err(|e| e.to_string())
+}
+
+fn parse_deadline(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err("the deadline must be longer than 0s".to_owned()),
+        d => Ok(d),
+    }
 }
 
 /// Parses a byte size: a number of bytes, or of `KiB`, `MiB` or `GiB`.

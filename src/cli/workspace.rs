@@ -14,6 +14,7 @@ use crate::config::ConfigSet;
 use crate::credentials::CredentialEnv;
 use crate::diagnostic::Diagnostics;
 use crate::files::{DEFAULT_MAX_FILE_BYTES, Held, LoadOptions, ManifestFile, load};
+use crate::registry::Observer;
 use crate::resolve::{FileMarkers, Plan};
 use crate::scan::{ScanErrors, ScanOptions, ScanOutcome, Scanner};
 
@@ -162,6 +163,8 @@ pub fn scan_options(args: &SourceArgs) -> ScanOptions {
         concurrency: 8,
         cache_dir: None,
         credentials: CredentialEnv::from_process(),
+        deadline: Some(args.deadline),
+        observer: Some(Observer::new(|event| log::info(event))),
     }
 }
 

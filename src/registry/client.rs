@@ -20,7 +20,9 @@ use super::auth::{
     token_url,
 };
 use super::credential::Credential;
+use super::deadline::{Deadline, within};
 use super::error::RegistryError;
+use super::event::{Observer, RegistryEvent};
 use super::retry::{RetryPolicy, parse_retry_after};
 
 /// How one registry host is reached (SPEC §2 `registries:`), as plain values.
@@ -62,6 +64,11 @@ pub struct ClientOptions {
     pub ssl_cert_file: Option<PathBuf>,
     /// The largest response body accepted (a tag list page, a manifest, a token).
     pub max_body_bytes: u64,
+    /// When all registry work must be over: request timeouts are cut to it and no
+    /// retry waits past it.
+    pub deadline: Option<Deadline>,
+    /// Told about waits before retries, as they happen.
+    pub observer: Option<Observer>,
 }
 
 impl Default for ClientOptions {
@@ -72,6 +79,8 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             ssl_cert_file: None,
             max_body_bytes: 64 << 20,
+            deadline: None,
+            observer: None,
         }
     }
 }
@@ -382,7 +391,8 @@ impl RegistryClient {
     }
 
     /// Sends one request, retrying connection errors, 5xx and 429 with backoff (and
-    /// `Retry-After`), and reads the whole body within the request timeout.
+    /// `Retry-After`), and reads the whole body within the request timeout — all within
+    /// the deadline, if there is one.
     fn send(
         &self,
         method: Method,
@@ -395,11 +405,28 @@ impl RegistryClient {
         let agent = self.agent_for(url)?;
         let policy = &self.options.retry;
         let max_attempts = policy.max_attempts.max(1);
+        let deadline = self.options.deadline.as_ref();
         let mut failed = 0;
         loop {
-            let outcome = self.send_once(agent, method, url, accept, authorization, form);
+            let timeouts = within(self.options.request_timeout, deadline)
+                .map(|request| (request, self.options.connect_timeout.min(request)));
+            let Some((request_timeout, connect_timeout)) = timeouts else {
+                return Err(self.deadline_error(repository));
+            };
+            let outcome = self.send_once(
+                agent,
+                Request {
+                    method,
+                    url,
+                    accept,
+                    authorization,
+                    form,
+                    request_timeout,
+                    connect_timeout,
+                },
+            );
             failed += 1;
-            let retry_after = match outcome {
+            let (retry_after, reason) = match outcome {
                 Ok(exchange) if exchange.status == 429 || (500..600).contains(&exchange.status) => {
                     if failed >= max_attempts {
                         return Err(if exchange.status == 429 {
@@ -417,9 +444,22 @@ impl RegistryClient {
                             }
                         });
                     }
-                    exchange
+                    let retry_after = exchange
                         .header("retry-after")
-                        .and_then(|v| parse_retry_after(v, SystemTime::now()))
+                        .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                    if let (Some(wait), Some(deadline)) = (retry_after, deadline) {
+                        let left = deadline.remaining().unwrap_or_default();
+                        if wait >= left {
+                            return Err(RegistryError::RetryAfterPastDeadline {
+                                host: self.settings.host.clone(),
+                                repository: repository.to_owned(),
+                                status: exchange.status,
+                                retry_after: wait,
+                                left,
+                            });
+                        }
+                    }
+                    (retry_after, format!("HTTP {}", exchange.status))
                 }
                 Ok(exchange) => return Ok(exchange),
                 Err(error) => {
@@ -432,27 +472,61 @@ impl RegistryClient {
                                 source: Box::new(source),
                             });
                         }
-                        Failure::Retry(_) => None,
+                        Failure::Retry(source) => (None, transport_reason(&source).to_owned()),
                         Failure::Fatal(error) => return Err(error),
                     }
                 }
             };
-            std::thread::sleep(policy.delay(failed, retry_after));
+            let wait = policy.delay(failed, retry_after);
+            let left = deadline.map(|d| d.remaining().unwrap_or_default());
+            if left.is_some_and(|left| wait >= left) {
+                return Err(self.deadline_error(repository));
+            }
+            if let Some(observer) = &self.options.observer {
+                observer.notify(&RegistryEvent::Retrying {
+                    host: self.settings.host.clone(),
+                    repository: repository.to_owned(),
+                    reason,
+                    attempt: failed + 1,
+                    max_attempts,
+                    wait,
+                    left,
+                });
+            }
+            std::thread::sleep(wait);
         }
     }
 
-    fn send_once(
-        &self,
-        agent: &Agent,
-        method: Method,
-        url: &str,
-        accept: &str,
-        authorization: Option<&str>,
-        form: Option<&str>,
-    ) -> Result<Exchange, ureq::Error> {
+    /// The deadline ran out for a request about `repository`.
+    fn deadline_error(&self, repository: &str) -> RegistryError {
+        RegistryError::Deadline {
+            host: self.settings.host.clone(),
+            repository: repository.to_owned(),
+            budget: self
+                .options
+                .deadline
+                .map(|d| d.budget())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn send_once(&self, agent: &Agent, request: Request<'_>) -> Result<Exchange, ureq::Error> {
+        let Request {
+            method,
+            url,
+            accept,
+            authorization,
+            form,
+            request_timeout,
+            connect_timeout,
+        } = request;
         let mut response = if method == Method::Post {
             agent
                 .post(url)
+                .config()
+                .timeout_global(Some(request_timeout))
+                .timeout_connect(Some(connect_timeout))
+                .build()
                 .header("Accept", accept)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .send(form.unwrap_or_default())?
@@ -461,6 +535,10 @@ impl RegistryClient {
                 Method::Head => agent.head(url),
                 _ => agent.get(url),
             }
+            .config()
+            .timeout_global(Some(request_timeout))
+            .timeout_connect(Some(connect_timeout))
+            .build()
             .header("Accept", accept);
             if let Some(value) = authorization {
                 request = request.header("Authorization", value);
@@ -509,6 +587,14 @@ impl RegistryClient {
                 })
             }
             ureq::Error::Io(_) => Failure::Retry(error),
+            ureq::Error::Timeout(_)
+                if self
+                    .options
+                    .deadline
+                    .is_some_and(|d| d.remaining().is_none_or(|left| left < TIMER_SLACK)) =>
+            {
+                Failure::Fatal(self.deadline_error(repository))
+            }
             ureq::Error::Timeout(_) => Failure::Fatal(RegistryError::Timeout {
                 host,
                 repository: repository.to_owned(),
@@ -552,6 +638,31 @@ impl RegistryClient {
 enum Failure {
     Retry(ureq::Error),
     Fatal(RegistryError),
+}
+
+/// How close to the deadline a timeout counts as the deadline's.
+const TIMER_SLACK: Duration = Duration::from_millis(50);
+
+/// One request to send, with the timeouts left for it.
+struct Request<'a> {
+    method: Method,
+    url: &'a str,
+    accept: &'a str,
+    authorization: Option<&'a str>,
+    form: Option<&'a str>,
+    request_timeout: Duration,
+    connect_timeout: Duration,
+}
+
+/// A short name for a retried transport error, for progress messages.
+fn transport_reason(error: &ureq::Error) -> &'static str {
+    match error {
+        ureq::Error::Timeout(_) => "connection timed out",
+        ureq::Error::ConnectionFailed => "connection failed",
+        ureq::Error::Protocol(_) => "protocol error",
+        ureq::Error::Io(_) => "connection error",
+        _ => "transport error",
+    }
 }
 
 #[cfg(test)]

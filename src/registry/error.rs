@@ -59,6 +59,40 @@ pub enum RegistryError {
         /// Whether the request was made without credentials.
         anonymous: bool,
     },
+    /// The command's deadline for registry work ran out before this request could be
+    /// made or finished.
+    #[error(
+        "the {}s deadline for registry work ran out while reading {repository} from registry {host} \
+         (--deadline or IMAGESCAN_DEADLINE sets it)",
+        budget.as_secs_f64()
+    )]
+    Deadline {
+        /// The registry host.
+        host: String,
+        /// The repository being read.
+        repository: String,
+        /// The deadline's budget.
+        budget: std::time::Duration,
+    },
+    /// The registry asked to wait (`Retry-After`) longer than the deadline leaves.
+    #[error(
+        "registry {host} answered HTTP {status} for {repository} and asked to wait {}s, \
+         past the deadline for registry work ({:.1}s left)",
+        retry_after.as_secs(),
+        left.as_secs_f64()
+    )]
+    RetryAfterPastDeadline {
+        /// The registry host.
+        host: String,
+        /// The repository being read.
+        repository: String,
+        /// 429 or 503.
+        status: u16,
+        /// The wait asked for.
+        retry_after: std::time::Duration,
+        /// Time that was left.
+        left: std::time::Duration,
+    },
     /// The token service named by the registry's Bearer challenge failed.
     #[error("token service {realm} of registry {host} failed for {repository}: {reason}")]
     Token {

@@ -2,7 +2,8 @@
 //!
 //! One [`RegistryClient`] per registry host, built from plain [`HostSettings`] and an
 //! optional [`Credential`]; it implements [`crate::source::TagSource`]. Inside: the
-//! request loop with timeouts and retries ([`client`], [`retry`]), authentication
+//! request loop with timeouts, retries and the deadline ([`client`], [`retry`],
+//! [`deadline`], progress as [`event`]s), authentication
 //! ([`auth`]), TLS roots ([`tls`]), paginated tag lists ([`tags`], [`link`]) and
 //! digests ([`manifest`]). [`run_bounded`] (from [`crate::parallel`]) runs many scans
 //! with a bounded number of threads. Nothing here prints, caches on disk or reads credentials files.
@@ -10,7 +11,9 @@
 mod auth;
 mod client;
 mod credential;
+mod deadline;
 mod error;
+mod event;
 mod link;
 mod manifest;
 mod retry;
@@ -21,6 +24,8 @@ mod tls;
 pub use crate::parallel::run_bounded;
 pub use client::{ClientOptions, HostSettings, RegistryClient};
 pub use credential::Credential;
+pub use deadline::Deadline;
 pub use error::RegistryError;
+pub use event::{Observer, RegistryEvent};
 pub use manifest::MANIFEST_MEDIA_TYPES;
 pub use retry::RetryPolicy;

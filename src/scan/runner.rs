@@ -16,7 +16,7 @@ use crate::cache::{Cache, CacheKey, CacheStatus, DEFAULT_MAX_STALE, Mode};
 use crate::config::{RegistryHost, Scan};
 use crate::credentials::{Credential, CredentialEnv, Secret};
 use crate::parallel::run_bounded;
-use crate::registry::{self, HostSettings, RegistryClient};
+use crate::registry::{self, ClientOptions, Deadline, HostSettings, Observer, RegistryClient};
 use crate::source::TagSource;
 use crate::source::layout::LayoutSource;
 
@@ -44,6 +44,11 @@ pub struct ScanOptions {
     pub cache_dir: Option<PathBuf>,
     /// Where credentials are looked up.
     pub credentials: CredentialEnv,
+    /// How long all registry work of the run may take, counted from
+    /// [`Scanner::new`] (`None`: no overall limit, only per-request timeouts).
+    pub deadline: Option<Duration>,
+    /// Told about registry waits as they happen (the library never prints).
+    pub observer: Option<Observer>,
 }
 
 impl Default for ScanOptions {
@@ -54,6 +59,8 @@ impl Default for ScanOptions {
             concurrency: 8,
             cache_dir: None,
             credentials: CredentialEnv::from_process(),
+            deadline: None,
+            observer: None,
         }
     }
 }
@@ -66,14 +73,16 @@ type HostKey = (String, Option<String>);
 #[derive(Debug)]
 pub struct Scanner {
     options: ScanOptions,
+    deadline: Option<Deadline>,
     credentials: Mutex<HashMap<HostKey, Option<Credential>>>,
     clients: Mutex<HashMap<HostKey, Arc<RegistryClient>>>,
 }
 
 impl Scanner {
-    /// A scanner with these options.
+    /// A scanner with these options; the deadline starts now.
     pub fn new(options: ScanOptions) -> Self {
         Scanner {
+            deadline: options.deadline.map(Deadline::after),
             options,
             credentials: Mutex::default(),
             clients: Mutex::default(),
@@ -187,8 +196,14 @@ impl Scanner {
                 registry::Credential::identity_token(c.username(), token)
             }
         });
+        let options = ClientOptions {
+            deadline: self.deadline,
+            observer: self.options.observer.clone(),
+            ..ClientOptions::from_env()
+        };
         let client = Arc::new(
-            RegistryClient::new(settings, credential).map_err(|e| ScanFailure::Source(e.into()))?,
+            RegistryClient::with_options(settings, credential, options)
+                .map_err(|e| ScanFailure::Source(e.into()))?,
         );
         clients.insert(key, Arc::clone(&client));
         Ok(client)
