@@ -6,3 +6,4 @@ pub mod fault_server;
 pub mod git_server;
 pub mod kube_tools;
 pub mod registry;
+pub mod yaml;
