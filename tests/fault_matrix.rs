@@ -27,6 +27,11 @@ struct Case {
 
 impl Case {
     fn new(host: &str, n: usize, credential: bool) -> Case {
+        Case::with_marker(host, n, credential, "")
+    }
+
+    /// Like [`Case::new`], with markers of the form `aI{form}` (`:digest`…).
+    fn with_marker(host: &str, n: usize, credential: bool, form: &str) -> Case {
         let root = tempfile::tempdir().unwrap();
         let ws = root.path().join("ws");
         fs::create_dir_all(&ws).unwrap();
@@ -47,7 +52,7 @@ impl Case {
                 "- tagName: a{i}\n  image: {host}/team/a{i}\n  interval: 1s\n  policy:\n    semver: {{range: \">=1.0.0\"}}\n{secret_ref}"
             ));
             pods.push_str(&format!(
-                "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec:\n  containers:\n  - name: c\n    image: {host}/team/a{i}:0.1 # {{\"$imagescan\": \"a{i}\"}}\n"
+                "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec:\n  containers:\n  - name: c\n    image: {host}/team/a{i}:0.1 # {{\"$imagescan\": \"a{i}{form}\"}}\n"
             ));
         }
         config.push_str(&format!("registries:\n- host: {host}\n  insecure: true\n"));
@@ -204,4 +209,79 @@ fn retry_after_past_the_deadline_serves_the_stale_cache_at_once() {
     );
     assert_eq!(server.count("/tags/list") - before_tags, 1, "no retry");
     assert_no_credential(&case, &[&first, &second]);
+}
+
+/// A registry that asks for Basic and then serves `reply` to authorized requests.
+fn basic_registry(
+    reply: impl Fn(&support::fault_server::Request) -> Reply + Send + Sync + 'static,
+) -> FaultServer {
+    FaultServer::start(move |request| {
+        if request.header("authorization").is_none() {
+            return Reply::status(401).with_header("WWW-Authenticate", "Basic realm=\"fault\"");
+        }
+        reply(request)
+    })
+}
+
+#[test]
+fn endless_pagination_stops_at_the_listing_limit_and_says_so() {
+    let server = basic_registry(|request| {
+        let page: u64 = request
+            .query("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let tags: Vec<String> = (0..2_000).map(|i| format!("\"{page}.{i}.0\"")).collect();
+        Reply::json(
+            200,
+            format!(r#"{{"name":"team/a0","tags":[{}]}}"#, tags.join(",")),
+        )
+        .with_header(
+            "Link",
+            &format!("</v2/team/a0/tags/list?page={}>; rel=\"next\"", page + 1),
+        )
+    });
+    let case = Case::new(&server.host(), 1, true);
+    let before = snapshot(&case.ws());
+    let started = Instant::now();
+    let out = case.run(&["render", "."]);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_failed_cleanly(&out, 1, &before, &case);
+    let err = stderr(&out);
+    assert!(
+        err.contains("more than 250000 tags") && err.contains("team/a0"),
+        "{err}"
+    );
+    assert_no_credential(&case, &[&out]);
+}
+
+#[test]
+fn an_empty_manifest_gives_no_digest_but_an_error_naming_the_image() {
+    let server = basic_registry(|request| {
+        if request.path().ends_with("/tags/list") {
+            return Reply::json(200, r#"{"name":"team/a0","tags":["1.0.0"]}"#);
+        }
+        // HEAD and GET without Docker-Content-Digest, and an empty body.
+        Reply::Full {
+            status: 200,
+            headers: vec![(
+                "Content-Type".into(),
+                "application/vnd.oci.image.manifest.v1+json".into(),
+            )],
+            body: Vec::new(),
+        }
+    });
+    let case = Case::with_marker(&server.host(), 1, true, ":digest");
+    let before = snapshot(&case.ws());
+    for args in [&["render", "."][..], &["resolve", ".", "--write"][..]] {
+        let out = case.run(args);
+        assert_failed_cleanly(&out, 1, &before, &case);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("{}/team/a0:1.0.0", server.host()))
+                && err.contains("empty manifest body")
+                && !err.contains("e3b0c442"),
+            "{err}"
+        );
+        assert_no_credential(&case, &[&out]);
+    }
 }

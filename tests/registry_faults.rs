@@ -205,6 +205,42 @@ fn a_refused_connection_is_unreachable_after_retries() {
 }
 
 #[test]
+fn no_digest_is_made_up_from_an_empty_or_unknown_body() {
+    // HEAD without the header, GET with an empty body: the hash of nothing is refused.
+    for (content_type, body) in [
+        ("application/vnd.oci.image.manifest.v1+json", ""),
+        ("application/vnd.oci.image.manifest.v1+json", "  \n"),
+        ("text/html", "<html>maintenance</html>"),
+        (
+            "application/json",
+            r#"{"schemaVersion":1,"name":"team/app"}"#,
+        ),
+    ] {
+        let server = FaultServer::start(move |request| Reply::Full {
+            status: 200,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: if request.method == "HEAD" {
+                Vec::new()
+            } else {
+                body.as_bytes().to_vec()
+            },
+        });
+        let error = registry_error(
+            client(&server.host(), None)
+                .digest(&app(&server.host()), "1.0", None)
+                .unwrap_err(),
+        );
+        assert!(matches!(error, RegistryError::NoDigest { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("{}/team/app:1.0", server.host())),
+            "{message}"
+        );
+        assert!(!message.contains("e3b0c442"), "{message}");
+    }
+}
+
+#[test]
 fn digest_without_the_header_hashes_one_get() {
     let manifest =
         br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;

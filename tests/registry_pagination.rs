@@ -5,7 +5,7 @@
 
 mod support;
 
-use imagescan::registry::RegistryError;
+use imagescan::registry::{ClientOptions, HostSettings, RegistryClient, RegistryError};
 use imagescan::source::{SourceError, TagSource};
 use support::fault_server::{FaultServer, Reply};
 use support::registry::{Pages, Pusher, Registry, paginating_proxy, plain_client, reference};
@@ -89,4 +89,87 @@ fn a_malformed_link_is_an_error_and_null_tags_are_empty() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("Link"), "{error}");
+}
+
+/// A client with small listing limits, for the endless-pagination tests.
+fn limited_client(host: &str, max_pages: usize, max_tags: usize) -> RegistryClient {
+    RegistryClient::with_options(
+        HostSettings {
+            insecure: true,
+            ..HostSettings::new(host)
+        },
+        None,
+        ClientOptions {
+            max_pages,
+            max_tags,
+            ..ClientOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_registry_paginating_without_end_is_cut_off_at_the_page_limit() {
+    // A fresh cursor on every page: never a link back to a page already read.
+    let server = FaultServer::start(|request| {
+        let page: u64 = request
+            .query("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        Reply::json(200, format!(r#"{{"name":"a","tags":["t{page}"]}}"#)).with_header(
+            "Link",
+            &format!("</v2/a/tags/list?page={}>; rel=\"next\"", page + 1),
+        )
+    });
+    let error = limited_client(&server.host(), 25, 1_000)
+        .list_tags(&reference(&server.host(), "a"))
+        .unwrap_err();
+    let SourceError::Registry(error) = error else {
+        panic!("{error}")
+    };
+    assert!(
+        matches!(
+            error,
+            RegistryError::ListingTooLong {
+                what: "pages",
+                limit: 25,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("more than 25 pages") && message.contains(" a"),
+        "{message}"
+    );
+    assert_eq!(server.count("/tags/list"), 25);
+}
+
+#[test]
+fn a_listing_past_the_tag_limit_is_an_error() {
+    let server = FaultServer::start(|request| {
+        let page: u64 = request
+            .query("page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        let tags: Vec<String> = (0..40).map(|i| format!("\"{page}.{i}\"")).collect();
+        Reply::json(
+            200,
+            format!(r#"{{"name":"a","tags":[{}]}}"#, tags.join(",")),
+        )
+        .with_header(
+            "Link",
+            &format!("</v2/a/tags/list?page={}>; rel=\"next\"", page + 1),
+        )
+    });
+    let error = limited_client(&server.host(), 1_000, 100)
+        .list_tags(&reference(&server.host(), "a"))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("more than 100 tags"), "{error}");
+    assert_eq!(server.count("/tags/list"), 3);
+    // The defaults are generous: thousands of tags over many pages pass.
+    let defaults = ClientOptions::default();
+    assert!(defaults.max_pages >= 1_000 && defaults.max_tags >= 100_000);
 }

@@ -64,6 +64,11 @@ pub struct ClientOptions {
     pub ssl_cert_file: Option<PathBuf>,
     /// The largest response body accepted (a tag list page, a manifest, a token).
     pub max_body_bytes: u64,
+    /// The most pages one tag listing may take (a registry that keeps sending new
+    /// `Link` cursors is cut off here).
+    pub max_pages: usize,
+    /// The most tags one listing may hold, over all its pages.
+    pub max_tags: usize,
     /// When all registry work must be over: request timeouts are cut to it and no
     /// retry waits past it.
     pub deadline: Option<Deadline>,
@@ -79,6 +84,8 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             ssl_cert_file: None,
             max_body_bytes: 64 << 20,
+            max_pages: 5_000,
+            max_tags: 250_000,
             deadline: None,
             observer: None,
         }
@@ -193,6 +200,11 @@ impl RegistryClient {
             bearer: Mutex::new(None),
             basic: AtomicBool::new(false),
         })
+    }
+
+    /// The options it was built with.
+    pub(crate) fn options(&self) -> &ClientOptions {
+        &self.options
     }
 
     /// The registry host this client is for.

@@ -182,6 +182,35 @@ pub enum RegistryError {
         /// Why it is unusable.
         reason: &'static str,
     },
+    /// A tag listing went past the page or tag limit (a registry sending `Link` cursors
+    /// without end, or an absurd number of tags).
+    #[error(
+        "registry {host} listed more than {limit} {what} for {repository}; imagescan stops \
+         there (a registry paginating without end?)"
+    )]
+    ListingTooLong {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// `pages` or `tags`.
+        what: &'static str,
+        /// The limit that was reached.
+        limit: usize,
+    },
+    /// Neither a valid `Docker-Content-Digest` header nor a manifest body that can be
+    /// hashed: no digest is made up.
+    #[error("registry {host} gave no usable digest for {host}/{repository}:{tag}: {reason}")]
+    NoDigest {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// The tag.
+        tag: String,
+        /// What was missing.
+        reason: &'static str,
+    },
     /// A digest that is not `algorithm:hex`.
     #[error("registry {host} sent an invalid digest {digest:?} for {repository}:{tag}")]
     InvalidDigest {

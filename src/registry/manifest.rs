@@ -131,17 +131,36 @@ impl RegistryClient {
         }
     }
 
-    /// The digest of a fetched manifest: the header if sent, else SHA-256 of its bytes.
+    /// The digest of a fetched manifest: the header if sent, else SHA-256 of its bytes
+    /// — only of a non-empty body of one of [`MANIFEST_MEDIA_TYPES`] (by `Content-Type`
+    /// or the body's `mediaType`): the hash of anything else names nothing pullable.
     fn own_digest(
         &self,
         exchange: &Exchange,
         repository: &str,
         tag: &str,
     ) -> Result<String, RegistryError> {
-        match exchange.header("docker-content-digest") {
-            Some(digest) => self.checked_digest(digest, repository, tag),
-            None => Ok(sha256_digest(&exchange.body)),
+        if let Some(digest) = exchange.header("docker-content-digest") {
+            return self.checked_digest(digest, repository, tag);
         }
+        let no_digest = |reason| RegistryError::NoDigest {
+            host: self.host().to_owned(),
+            repository: repository.to_owned(),
+            tag: tag.to_owned(),
+            reason,
+        };
+        if exchange.body.iter().all(u8::is_ascii_whitespace) {
+            return Err(no_digest(
+                "no Docker-Content-Digest header and an empty manifest body",
+            ));
+        }
+        if !known_media_type(exchange.header("content-type"), &exchange.body) {
+            return Err(no_digest(
+                "no Docker-Content-Digest header and a body that is not a manifest of a \
+                 known media type",
+            ));
+        }
+        Ok(sha256_digest(&exchange.body))
     }
 
     fn checked_digest(
@@ -162,6 +181,28 @@ impl RegistryClient {
             })
         }
     }
+}
+
+/// Whether a manifest body is of one of [`MANIFEST_MEDIA_TYPES`]: by its `Content-Type`
+/// (parameters ignored), else by the `mediaType` field of the JSON body.
+fn known_media_type(content_type: Option<&str>, body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct MediaType {
+        #[serde(rename = "mediaType", default)]
+        media_type: Option<String>,
+    }
+    let known = |value: &str| {
+        MANIFEST_MEDIA_TYPES
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(value.trim()))
+    };
+    if content_type.is_some_and(|v| known(v.split(';').next().unwrap_or_default())) {
+        return serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
+    }
+    serde_json::from_slice::<MediaType>(body)
+        .ok()
+        .and_then(|m| m.media_type)
+        .is_some_and(|m| known(&m))
 }
 
 /// `sha256:<hex>` of `bytes`.
@@ -238,6 +279,36 @@ mod tests {
             ("SHA256:abc".to_owned(), false),
         ] {
             assert_eq!(is_digest(&value), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn only_manifests_of_known_media_types_are_hashed() {
+        let oci = MANIFEST_MEDIA_TYPES[1];
+        let body = format!(r#"{{"schemaVersion":2,"mediaType":"{oci}"}}"#);
+        for (content_type, body, expected) in [
+            (Some(oci), "{}", true),
+            (
+                Some("application/vnd.oci.image.index.v1+json; charset=utf-8"),
+                "{}",
+                true,
+            ),
+            (Some(oci), "not json", false),
+            (Some("application/json"), body.as_str(), true),
+            (None, body.as_str(), true),
+            (Some("text/html"), "<html></html>", false),
+            (None, r#"{"schemaVersion":1}"#, false),
+            (
+                Some("application/vnd.docker.distribution.manifest.v1+prettyjws"),
+                r#"{"schemaVersion":1}"#,
+                false,
+            ),
+        ] {
+            assert_eq!(
+                known_media_type(content_type, body.as_bytes()),
+                expected,
+                "{content_type:?} {body}"
+            );
         }
     }
 

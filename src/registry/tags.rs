@@ -1,6 +1,7 @@
 //! Tag listing (`GET /v2/<name>/tags/list`), following `Link: <…>; rel="next"` verbatim
 //! until the last page. The client never builds `last=`/`n=` itself: cursors are the
-//! registry's business (Quay and ECR use opaque ones).
+//! registry's business (Quay and ECR use opaque ones). A listing stops with an error
+//! past [`super::ClientOptions::max_pages`] pages or `max_tags` tags.
 
 use std::collections::HashSet;
 
@@ -16,11 +17,13 @@ struct TagPage {
 }
 
 impl RegistryClient {
-    /// Every tag of `repository`, across all pages, in the order the registry sent them.
+    /// Every tag of `repository`, across all pages, in the order the registry sent them;
+    /// an error past the page or tag limit.
     pub fn list_tags_of(&self, repository: &str) -> Result<Vec<String>, RegistryError> {
         let mut url = self.api_url(repository, "tags/list");
         let mut seen = HashSet::new();
         let mut tags = Vec::new();
+        let mut pages = 0;
         loop {
             let exchange = self.fetch(Method::Get, &url, "application/json", repository)?;
             match exchange.status {
@@ -50,6 +53,16 @@ impl RegistryClient {
                 }
             })?;
             tags.extend(page.tags.unwrap_or_default());
+            pages += 1;
+            let too_long = |what, limit| RegistryError::ListingTooLong {
+                host: self.host().to_owned(),
+                repository: repository.to_owned(),
+                what,
+                limit,
+            };
+            if tags.len() > self.options().max_tags {
+                return Err(too_long("tags", self.options().max_tags));
+            }
             let Some(link) = exchange.header("link") else {
                 break;
             };
@@ -62,6 +75,9 @@ impl RegistryClient {
             let Some(target) = next_link(link).map_err(invalid)? else {
                 break;
             };
+            if pages >= self.options().max_pages {
+                return Err(too_long("pages", self.options().max_pages));
+            }
             let next = resolve(&url, target);
             seen.insert(std::mem::replace(&mut url, next));
             if seen.contains(&url) {
