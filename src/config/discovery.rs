@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::ConfigError;
 use super::raw::FileKind;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// The names looked for in each directory, in this order.
 pub(crate) const FILE_NAMES: [(&str, FileKind); 2] = [
@@ -150,7 +150,7 @@ impl Discovery {
                         self.refused.push(Diagnostic::new(
                             &display,
                             0,
-                            "path-outside-repository",
+                            Code::PathOutsideRepository,
                             "symbolic link to a file outside the repository (or to nothing); configuration is read only from inside the repository",
                         ));
                         continue;

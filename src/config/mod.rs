@@ -21,7 +21,7 @@ pub use discovery::MAX_CONFIG_BYTES;
 pub use duration::{DurationError, parse_duration};
 pub use validate::DEFAULT_INTERVAL;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::platform::Platform;
 use crate::policy::TagPolicy;
 use crate::reference::Reference;
@@ -165,7 +165,7 @@ impl ConfigSet {
                     errors.push(Diagnostic::new(
                         &file.display,
                         0,
-                        "file-too-large",
+                        Code::FileTooLarge,
                         format!(
                             "larger than {} MiB; a configuration file this large is refused",
                             MAX_CONFIG_BYTES / (1024 * 1024)
@@ -177,7 +177,7 @@ impl ConfigSet {
                     errors.push(Diagnostic::new(
                         &file.display,
                         0,
-                        "not-utf8",
+                        Code::NotUtf8,
                         "not UTF-8 text; save the file as UTF-8",
                     ));
                     continue;
@@ -206,12 +206,12 @@ impl ConfigSet {
         }
         errors.extend(scope::duplicates(
             definitions(&names),
-            "duplicate-scan",
+            Code::DuplicateScan,
             "scan",
         ));
         errors.extend(scope::duplicates(
             definitions(&hosts),
-            "duplicate-registry",
+            Code::DuplicateRegistry,
             "registry host",
         ));
         if errors.is_empty() {

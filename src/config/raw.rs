@@ -10,7 +10,7 @@ use std::path::Path;
 
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// Which kind of file is being read: it decides how strict the walk is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +123,7 @@ pub(crate) fn parse(
         Err(err) => {
             walker.push(
                 err.marker().line(),
-                "yaml-syntax",
+                Code::YamlSyntax,
                 None,
                 format!("not valid YAML: {}", err.info()),
             );
@@ -137,7 +137,7 @@ pub(crate) fn parse(
     if let Some(extra) = docs.next() {
         walker.push(
             line_of(extra),
-            "multiple-documents",
+            Code::MultipleDocuments,
             None,
             "a configuration file holds one YAML document; remove the `---` and what follows"
                 .to_owned(),
@@ -188,7 +188,7 @@ struct Walker<'p, 'd> {
 }
 
 impl Walker<'_, '_> {
-    fn push(&mut self, line: usize, code: &'static str, field: Option<&str>, message: String) {
+    fn push(&mut self, line: usize, code: Code, field: Option<&str>, message: String) {
         let mut d = Diagnostic::new(self.path, line, code, message);
         if let Some(field) = field {
             d = d.with_field(field);
@@ -200,7 +200,7 @@ impl Walker<'_, '_> {
         let found = type_name(node);
         self.push(
             line,
-            "wrong-type",
+            Code::WrongType,
             Some(field),
             format!("expected {expected}, found {found}"),
         );
@@ -231,7 +231,7 @@ impl Walker<'_, '_> {
                     let found = type_name(key);
                     self.push(
                         key_line,
-                        "wrong-type",
+                        Code::WrongType,
                         Some(field),
                         format!("keys must be strings, found {found}"),
                     );
@@ -249,7 +249,7 @@ impl Walker<'_, '_> {
         let name = join(field, &entry.key);
         self.push(
             entry.line,
-            "unknown-field",
+            Code::UnknownField,
             Some(&name),
             format!(
                 "unknown key `{}`; expected one of: {}",
@@ -272,7 +272,7 @@ impl Walker<'_, '_> {
                 let found = type_name(entry.value);
                 self.push(
                     entry.line,
-                    "wrong-type",
+                    Code::WrongType,
                     Some(&name),
                     format!("expected a string, found {found}; put the value in quotes"),
                 );
@@ -532,7 +532,7 @@ mod tests {
     use super::*;
 
     /// (line, code, field) of every diagnostic for a file.
-    fn problems(source: &str, kind: FileKind) -> Vec<(usize, &'static str, String)> {
+    fn problems(source: &str, kind: FileKind) -> Vec<(usize, Code, String)> {
         let mut diags = Vec::new();
         parse(source, kind, Path::new("f.yaml"), &mut diags);
         diags
@@ -622,7 +622,7 @@ commit:
     }
 
     /// YAML text, how it is read, and the (line, code, field) expected.
-    type Case<'a> = (&'a str, FileKind, &'a [(usize, &'a str, &'a str)]);
+    type Case<'a> = (&'a str, FileKind, &'a [(usize, Code, &'a str)]);
 
     #[test]
     fn structural_problems_are_all_reported() {
@@ -630,7 +630,7 @@ commit:
             (
                 "imageScans:\n- tagName: a\n  foo: 1\n",
                 FileKind::ImageScan,
-                &[(3, "unknown-field", "imageScans[0].foo")],
+                &[(3, Code::UnknownField, "imageScans[0].foo")],
             ),
             (
                 "imageScans:\n- tagName: a\n  foo: 1\n",
@@ -641,68 +641,72 @@ commit:
             (
                 "helm: {}\n",
                 FileKind::ImageScan,
-                &[(1, "unknown-field", "helm")],
+                &[(1, Code::UnknownField, "helm")],
             ),
             (
                 "imageScans: {}\n",
                 FileKind::ImageScan,
-                &[(1, "wrong-type", "imageScans")],
+                &[(1, Code::WrongType, "imageScans")],
             ),
             (
                 "imageScans:\n- 3\n",
                 FileKind::ImageScan,
-                &[(2, "wrong-type", "imageScans[0]")],
+                &[(2, Code::WrongType, "imageScans[0]")],
             ),
             (
                 "imageScans:\n- tagName: [a]\n",
                 FileKind::ImageScan,
-                &[(2, "wrong-type", "imageScans[0].tagName")],
+                &[(2, Code::WrongType, "imageScans[0].tagName")],
             ),
             (
                 "imageScans:\n- tagName: 1.10\n",
                 FileKind::ImageScan,
-                &[(2, "wrong-type", "imageScans[0].tagName")],
+                &[(2, Code::WrongType, "imageScans[0].tagName")],
             ),
             (
                 "imageScans:\n- suspend: yes\n",
                 FileKind::ImageScan,
-                &[(2, "wrong-type", "imageScans[0].suspend")],
+                &[(2, Code::WrongType, "imageScans[0].suspend")],
             ),
             (
                 "imageScans:\n- policy: {semver: {range: x, foo: y}, bar: {}}\n",
                 FileKind::ImageScan,
                 &[
-                    (2, "unknown-field", "imageScans[0].policy.semver.foo"),
-                    (2, "unknown-field", "imageScans[0].policy.bar"),
+                    (2, Code::UnknownField, "imageScans[0].policy.semver.foo"),
+                    (2, Code::UnknownField, "imageScans[0].policy.bar"),
                 ],
             ),
             (
                 "imageScans:\n- secretRef: {nam: x}\n  exclude: [a, {b: c}]\n",
                 FileKind::ImageScan,
                 &[
-                    (2, "unknown-field", "imageScans[0].secretRef.nam"),
-                    (3, "wrong-type", "imageScans[0].exclude[1]"),
+                    (2, Code::UnknownField, "imageScans[0].secretRef.nam"),
+                    (3, Code::WrongType, "imageScans[0].exclude[1]"),
                 ],
             ),
             (
                 "registries:\n- hots: a\ncommit:\n  author: x\n",
                 FileKind::ImageScan,
                 &[
-                    (2, "unknown-field", "registries[0].hots"),
-                    (4, "unknown-field", "commit.author"),
+                    (2, Code::UnknownField, "registries[0].hots"),
+                    (4, Code::UnknownField, "commit.author"),
                 ],
             ),
             (
                 "- a\n",
                 FileKind::ImageScan,
-                &[(1, "wrong-type", "(top level)")],
+                &[(1, Code::WrongType, "(top level)")],
             ),
-            ("a: [\n", FileKind::ImageScan, &[(2, "yaml-syntax", "")]),
-            ("a: 1\na: 2\n", FileKind::Fleet, &[(2, "yaml-syntax", "")]),
+            ("a: [\n", FileKind::ImageScan, &[(2, Code::YamlSyntax, "")]),
+            (
+                "a: 1\na: 2\n",
+                FileKind::Fleet,
+                &[(2, Code::YamlSyntax, "")],
+            ),
             (
                 "imageScans: []\n---\nimageScans: []\n",
                 FileKind::ImageScan,
-                &[(3, "multiple-documents", "")],
+                &[(3, Code::MultipleDocuments, "")],
             ),
             ("", FileKind::ImageScan, &[]),
             ("# only a comment\n", FileKind::Fleet, &[]),
@@ -724,6 +728,6 @@ commit:
         }
         let got = problems(&source, FileKind::Fleet);
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].1, "yaml-syntax");
+        assert_eq!(got[0].1, Code::YamlSyntax);
     }
 }

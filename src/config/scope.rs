@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::Location;
 use super::discovery::Role;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// Whether a definition scoped to `scope` applies to `path`.
 pub(crate) fn applies(scope: &Path, path: &Path) -> bool {
@@ -60,7 +60,7 @@ pub(crate) struct Definition<'a> {
 /// `--config` files count as one place: they share DIR as scope).
 pub(crate) fn duplicates<'a>(
     definitions: impl Iterator<Item = Definition<'a>>,
-    code: &'static str,
+    code: Code,
     what: &str,
 ) -> Vec<Diagnostic> {
     let mut seen: HashMap<(&Path, &str, bool), &Location> = HashMap::new();

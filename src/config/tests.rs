@@ -4,6 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::diagnostic::Code;
 
 /// A temporary repository (it holds `.git`) with the files given.
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -123,8 +124,8 @@ fn one_tag_name_twice_in_one_directory_is_an_error_naming_both() {
     assert_eq!(
         got,
         [
-            ("fleet.yaml".into(), 2, "duplicate-scan"),
-            ("imagescan.yaml".into(), 4, "duplicate-scan"),
+            ("fleet.yaml".into(), 2, Code::DuplicateScan),
+            ("imagescan.yaml".into(), 4, Code::DuplicateScan),
         ]
     );
     assert!(errs[0].message.contains("imagescan.yaml:2"), "{}", errs[0]);
@@ -166,7 +167,7 @@ fn explicit_config_applies_to_dir_and_wins_over_dirs_own_file() {
     // Two --config files defining one name: an error.
     let errs = errors(tmp.path(), &[extra.clone(), extra]);
     assert_eq!(errs.len(), 1);
-    assert_eq!(errs[0].code, "duplicate-scan");
+    assert_eq!(errs[0].code, Code::DuplicateScan);
 }
 
 #[test]
@@ -243,10 +244,10 @@ fn registry_paths_resolve_against_the_file_and_stay_in_the_repository() {
     assert_eq!(
         got,
         [
-            (3, "missing-path"),
-            (4, "path-outside-repository"),
-            (6, "missing-path"),
-            (7, "wrong-path-kind"),
+            (3, Code::MissingPath),
+            (4, Code::PathOutsideRepository),
+            (6, Code::MissingPath),
+            (7, Code::WrongPathKind),
         ]
     );
 }
@@ -266,7 +267,7 @@ fn symlinked_directories_are_not_followed_and_linked_files_must_stay_inside() {
     )
     .unwrap();
     let errs = errors(tmp.path(), &[]);
-    assert_eq!(errs[0].code, "path-outside-repository");
+    assert_eq!(errs[0].code, Code::PathOutsideRepository);
 }
 
 #[test]
@@ -292,11 +293,11 @@ fn every_problem_in_every_file_is_reported() {
         })
         .collect();
     let want = [
-        ("imagescan.yaml", 4, "invalid-duration"),
-        ("imagescan.yaml", 5, "unknown-field"),
-        ("imagescan.yaml", 6, "missing-field"),
-        ("imagescan.yaml", 6, "invalid-image"),
-        ("fleet.yaml", 4, "invalid-duration"),
+        ("imagescan.yaml", 4, Code::InvalidDuration),
+        ("imagescan.yaml", 5, Code::UnknownField),
+        ("imagescan.yaml", 6, Code::MissingField),
+        ("imagescan.yaml", 6, Code::InvalidImage),
+        ("fleet.yaml", 4, Code::InvalidDuration),
     ];
     let want: Vec<_> = want.iter().map(|&(f, l, c)| (f.to_owned(), l, c)).collect();
     assert_eq!(got, want);
@@ -342,12 +343,12 @@ fn fleet_yaml_with_two_policies_keeps_semver_with_a_warning() {
     assert_eq!(set.warnings.len(), 1);
     assert_eq!(
         (set.warnings[0].line, set.warnings[0].code),
-        (5, "policy-ignored")
+        (5, Code::PolicyIgnored)
     );
 
     let tmp = repo(&[("imagescan.yaml", both)]);
     let errs = errors(tmp.path(), &[]);
-    assert_eq!((errs[0].line, errs[0].code), (6, "conflicting-policies"));
+    assert_eq!((errs[0].line, errs[0].code), (6, Code::ConflictingPolicies));
 }
 
 #[test]
@@ -355,7 +356,7 @@ fn oversized_files_are_refused() {
     let big = format!("# {}\n", "x".repeat(MAX_CONFIG_BYTES as usize));
     let tmp = repo(&[("imagescan.yaml", &big)]);
     let errs = errors(tmp.path(), &[]);
-    assert_eq!(errs[0].code, "file-too-large");
+    assert_eq!(errs[0].code, Code::FileTooLarge);
 }
 
 #[test]

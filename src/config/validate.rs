@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::duration::parse_duration;
 use super::raw::{FileKind, PolicyKind, RawCommit, RawFile, RawRegistry, RawScan, Spanned};
 use super::{CommitSettings, Location, RegistryHost, Scan};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::policy::{Order, Policy, PolicyError, TagFilter, TagPolicy};
 use crate::reference::Reference;
 
@@ -104,17 +104,17 @@ fn commit(raw: RawCommit) -> CommitSettings {
 }
 
 /// The stable code for each kind of policy error.
-fn policy_code(err: &PolicyError) -> &'static str {
+fn policy_code(err: &PolicyError) -> Code {
     match err {
-        PolicyError::InvalidConstraint { .. } => "invalid-semver-range",
-        PolicyError::InvalidPattern { .. } => "invalid-pattern",
-        PolicyError::InvalidExtract { .. } => "invalid-extract",
-        PolicyError::InvalidOrder(_) => "invalid-order",
+        PolicyError::InvalidConstraint { .. } => Code::InvalidSemverRange,
+        PolicyError::InvalidPattern { .. } => Code::InvalidPattern,
+        PolicyError::InvalidExtract { .. } => Code::InvalidExtract,
+        PolicyError::InvalidOrder(_) => Code::InvalidOrder,
     }
 }
 
 impl Checker<'_, '_> {
-    fn error(&mut self, line: usize, code: &'static str, field: String, message: String) {
+    fn error(&mut self, line: usize, code: Code, field: String, message: String) {
         // One diagnostic, one line: `check` prints them one per line.
         let message = message.replace('\n', " ");
         self.errors
@@ -136,7 +136,7 @@ impl Checker<'_, '_> {
             None => {
                 self.error(
                     raw.line,
-                    "missing-field",
+                    Code::MissingField,
                     f("tagName"),
                     "required: the name markers use to refer to this scan".into(),
                 );
@@ -147,7 +147,7 @@ impl Checker<'_, '_> {
                     || t.value.contains(':')
                     || t.value.chars().any(char::is_whitespace) =>
             {
-                self.error(t.line, "invalid-tag-name", f("tagName"), format!("{:?} cannot be a scan name: it must be non-empty, without `:` or spaces (markers write NAME:FORM)", t.value));
+                self.error(t.line, Code::InvalidTagName, f("tagName"), format!("{:?} cannot be a scan name: it must be non-empty, without `:` or spaces (markers write NAME:FORM)", t.value));
                 None
             }
             Some(t) => Some(t.value.clone()),
@@ -157,7 +157,7 @@ impl Checker<'_, '_> {
             None => {
                 self.error(
                     raw.line,
-                    "missing-field",
+                    Code::MissingField,
                     f("image"),
                     "required: the image to scan, e.g. registry.example.com/team/app".into(),
                 );
@@ -166,7 +166,7 @@ impl Checker<'_, '_> {
             Some(image) => match Reference::parse(&image.value) {
                 Ok(r) => Some(r),
                 Err(e) => {
-                    self.error(image.line, "invalid-image", f("image"), e.to_string());
+                    self.error(image.line, Code::InvalidImage, f("image"), e.to_string());
                     None
                 }
             },
@@ -178,7 +178,7 @@ impl Checker<'_, '_> {
             if valid_secret_name(&s.value) {
                 Some(s.value.clone())
             } else {
-                self.error(s.line, "invalid-secret-ref", f("secretRef.name"), format!("{:?} is not a Kubernetes secret name (lower-case letters, digits, `-` and `.`)", s.value));
+                self.error(s.line, Code::InvalidSecretRef, f("secretRef.name"), format!("{:?} is not a Kubernetes secret name (lower-case letters, digits, `-` and `.`)", s.value));
                 None
             }
         });
@@ -186,7 +186,7 @@ impl Checker<'_, '_> {
         let interval = match &raw.interval {
             None => DEFAULT_INTERVAL,
             Some(i) => parse_duration(&i.value).unwrap_or_else(|e| {
-                self.error(i.line, "invalid-duration", f("interval"), e.to_string());
+                self.error(i.line, Code::InvalidDuration, f("interval"), e.to_string());
                 DEFAULT_INTERVAL
             }),
         };
@@ -195,7 +195,7 @@ impl Checker<'_, '_> {
             match p.value.parse::<crate::platform::Platform>() {
                 Ok(platform) => Some(platform),
                 Err(e) => {
-                    self.error(p.line, "invalid-platform", f("platform"), e.to_string());
+                    self.error(p.line, Code::InvalidPlatform, f("platform"), e.to_string());
                     None
                 }
             }
@@ -229,7 +229,7 @@ impl Checker<'_, '_> {
                 for extra in rest {
                     self.error(
                         extra.line,
-                        "conflicting-policies",
+                        Code::ConflictingPolicies,
                         f(&format!("policy.{}", extra.kind.key())),
                         format!(
                             "a scan has at most one policy; remove `{}` or `{}`",
@@ -251,7 +251,7 @@ impl Checker<'_, '_> {
                 let winner = many.iter().min_by_key(|p| rank(p.kind))?;
                 for other in many.iter().filter(|p| p.kind != winner.kind) {
                     self.warnings.push(
-                        Diagnostic::new(self.cx.display, other.line, "policy-ignored", format!("`{}` is ignored because `{}` is also given (Fleet's precedence); keep only one", other.kind.key(), winner.kind.key()))
+                        Diagnostic::new(self.cx.display, other.line, Code::PolicyIgnored, format!("`{}` is ignored because `{}` is also given (Fleet's precedence); keep only one", other.kind.key(), winner.kind.key()))
                             .with_field(f(&format!("policy.{}", other.kind.key()))),
                     );
                 }
@@ -268,7 +268,7 @@ impl Checker<'_, '_> {
                     (PolicyKind::Semver, None) => {
                         self.error(
                             p.line,
-                            "missing-field",
+                            Code::MissingField,
                             format!("{field}.range"),
                             "required: a semver range, e.g. \">=1.2 <2\"".into(),
                         );
@@ -318,7 +318,7 @@ impl Checker<'_, '_> {
                 None => {
                     self.error(
                         ft.line,
-                        "missing-field",
+                        Code::MissingField,
                         f("filterTags.pattern"),
                         "required: the regular expression tags must match".into(),
                     );
@@ -358,7 +358,7 @@ impl Checker<'_, '_> {
                 Err(e) => {
                     self.error(
                         pattern.line,
-                        "invalid-pattern",
+                        Code::InvalidPattern,
                         f(&format!("exclude[{i}]")),
                         format!(
                             "invalid pattern {:?}: {}",
@@ -384,13 +384,13 @@ impl Checker<'_, '_> {
         let f = |name: &str| format!("{}.{name}", raw.field);
         let host = match &raw.host {
             None => {
-                self.error(raw.line, "missing-field", f("host"), "required: the registry host as written in image references, e.g. registry.example.com:5000".into());
+                self.error(raw.line, Code::MissingField, f("host"), "required: the registry host as written in image references, e.g. registry.example.com:5000".into());
                 None
             }
             Some(h) => match validate_host(&h.value) {
                 Ok(host) => Some(host),
                 Err(reason) => {
-                    self.error(h.line, "invalid-host", f("host"), format!("{:?} is not a registry host ({reason}); write host[:port] without scheme or path", h.value));
+                    self.error(h.line, Code::InvalidHost, f("host"), format!("{:?} is not a registry host ({reason}); write host[:port] without scheme or path", h.value));
                     None
                 }
             },
@@ -401,7 +401,7 @@ impl Checker<'_, '_> {
             } else {
                 self.error(
                     e.line,
-                    "invalid-endpoint",
+                    Code::InvalidEndpoint,
                     f("endpoint"),
                     format!(
                         "{:?} is not an http(s) URL; write e.g. https://mirror.internal:5000",
@@ -440,7 +440,7 @@ impl Checker<'_, '_> {
         if path.value.is_empty() {
             self.error(
                 path.line,
-                "invalid-path",
+                Code::InvalidPath,
                 field.to_owned(),
                 "empty path".into(),
             );
@@ -452,7 +452,7 @@ impl Checker<'_, '_> {
             Err(e) => {
                 self.error(
                     path.line,
-                    "missing-path",
+                    Code::MissingPath,
                     field.to_owned(),
                     format!("{} ({}) cannot be opened: {e}", path.value, kind.noun()),
                 );
@@ -463,7 +463,7 @@ impl Checker<'_, '_> {
             && let Some(root) = self.cx.root
             && !resolved.starts_with(root)
         {
-            self.error(path.line, "path-outside-repository", field.to_owned(), format!("{} resolves to {}, outside the repository {}; keep it inside or write an absolute path", path.value, resolved.display(), root.display()));
+            self.error(path.line, Code::PathOutsideRepository, field.to_owned(), format!("{} resolves to {}, outside the repository {}; keep it inside or write an absolute path", path.value, resolved.display(), root.display()));
             return None;
         }
         let right_kind = match kind {
@@ -473,7 +473,7 @@ impl Checker<'_, '_> {
         if !right_kind {
             self.error(
                 path.line,
-                "wrong-path-kind",
+                Code::WrongPathKind,
                 field.to_owned(),
                 format!("{} is not a {}", path.value, kind.noun()),
             );

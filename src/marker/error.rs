@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use super::find::Marker;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// One marker problem at one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,13 +105,13 @@ pub enum NoScalar {
 
 impl MarkerError {
     /// The stable kebab-case code of this problem (docs/markers.md lists them).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self.kind {
-            MarkerErrorKind::Malformed { .. } => "malformed-marker",
-            MarkerErrorKind::UnknownForm { .. } => "unknown-form",
-            MarkerErrorKind::NoScalar { .. } => "marker-without-scalar",
-            MarkerErrorKind::Duplicate { .. } => "duplicate-marker",
-            MarkerErrorKind::UndefinedScan { .. } => "undefined-scan",
+            MarkerErrorKind::Malformed { .. } => Code::MalformedMarker,
+            MarkerErrorKind::UnknownForm { .. } => Code::UnknownForm,
+            MarkerErrorKind::NoScalar { .. } => Code::MarkerWithoutScalar,
+            MarkerErrorKind::Duplicate { .. } => Code::DuplicateMarker,
+            MarkerErrorKind::UndefinedScan { .. } => Code::UndefinedScan,
         }
     }
 

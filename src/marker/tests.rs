@@ -1,12 +1,13 @@
 //! Table-driven tests of the engine as a whole: find, build values, apply.
 
 use super::*;
+use crate::diagnostic::Code;
 
 const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// Resolves every marker with scan `app` → `registry.example.com/team/app` 1.5.0,
 /// `web` → `nginx` 1.27.1, `num` → `nginx` 1.10, all with DIGEST.
-fn resolve(input: &str) -> Result<String, Vec<(usize, &'static str)>> {
+fn resolve(input: &str) -> Result<String, Vec<(usize, Code)>> {
     let markers = find_markers(input.as_bytes()).map_err(|errors| {
         errors
             .iter()
@@ -278,77 +279,77 @@ fn quoting() {
 
 #[test]
 fn errors_name_lines_and_codes() {
-    let cases: [(&str, Vec<(usize, &str)>); 17] = [
+    let cases: [(&str, Vec<(usize, Code)>); 17] = [
         (
             "a: 1\nimage: x # {\"$imagescan\": \"web:bogus\"}\n",
-            vec![(2, "unknown-form")],
+            vec![(2, Code::UnknownForm)],
         ),
         (
             "image: x # {\"$imagescan\": web}\n",
-            vec![(1, "malformed-marker")],
+            vec![(1, Code::MalformedMarker)],
         ),
         (
             "image: x # {\"$imagescan\": \"web\"\n",
-            vec![(1, "malformed-marker")],
+            vec![(1, Code::MalformedMarker)],
         ),
         (
             "image: x # $imagescan: web\n",
-            vec![(1, "malformed-marker")],
+            vec![(1, Code::MalformedMarker)],
         ),
         (
             "image: x # [\"$imagescan\"]\n",
-            vec![(1, "malformed-marker")],
+            vec![(1, Code::MalformedMarker)],
         ),
         (
             "image: x # {\"$imagescan\": 1}\n",
-            vec![(1, "malformed-marker")],
+            vec![(1, Code::MalformedMarker)],
         ),
         (
             "image: x # {\"$imagescan\": \"web\", \"x\": 1}\n",
-            vec![(1, "malformed-marker")],
+            vec![(1, Code::MalformedMarker)],
         ),
         (
             "image: x # {\"$imagescan\": \"\"}\n",
-            vec![(1, "malformed-marker")],
+            vec![(1, Code::MalformedMarker)],
         ),
         (
             "image: x # {\"$imagescan\": \":tag\"}\n",
-            vec![(1, "malformed-marker")],
+            vec![(1, Code::MalformedMarker)],
         ),
         (
             "image: x # {\"$imagescan\": \"web\"} trailing\n",
-            vec![(1, "malformed-marker")],
+            vec![(1, Code::MalformedMarker)],
         ),
         (
             "spec: # {\"$imagescan\": \"web\"}\n  image: x\n",
-            vec![(1, "marker-without-scalar")],
+            vec![(1, Code::MarkerWithoutScalar)],
         ),
         (
             "spec: # {\"$imagescan\": \"web\"}\n\n  # c\n- a\n",
-            vec![(1, "marker-without-scalar")],
+            vec![(1, Code::MarkerWithoutScalar)],
         ),
         (
             "a: | # {\"$imagescan\": \"web\"}\n  x\n",
-            vec![(1, "marker-without-scalar")],
+            vec![(1, Code::MarkerWithoutScalar)],
         ),
         (
             "a: [x] # {\"$imagescan\": \"web\"}\n",
-            vec![(1, "marker-without-scalar")],
+            vec![(1, Code::MarkerWithoutScalar)],
         ),
         (
             "# {\"$imagescan\": \"web\"}\n\nimage: x\n",
-            vec![(1, "marker-without-scalar")],
+            vec![(1, Code::MarkerWithoutScalar)],
         ),
         (
             "# {\"$imagescan\": \"web\"}\nimage: x # {\"$imagescan\": \"web:tag\"}\n",
-            vec![(2, "duplicate-marker")],
+            vec![(2, Code::DuplicateMarker)],
         ),
         (
             "a: x # {\"$imagescan\": \"web:nope\"}\nb: *r # {\"$imagescan\": \"web\"}\nc: ok # {\"$imagescan\": \"web\"}\nd: {x # {\"$imagescan\"\n",
             vec![
-                (1, "unknown-form"),
-                (2, "marker-without-scalar"),
-                (4, "malformed-marker"),
+                (1, Code::UnknownForm),
+                (2, Code::MarkerWithoutScalar),
+                (4, Code::MalformedMarker),
             ],
         ),
     ];

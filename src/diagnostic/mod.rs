@@ -5,6 +5,10 @@
 use std::fmt;
 use std::path::PathBuf;
 
+mod code;
+
+pub use code::{Area, Code};
+
 /// One problem in one file, at one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -12,8 +16,8 @@ pub struct Diagnostic {
     pub path: PathBuf,
     /// 1-based line number; 0 when the problem concerns the whole file.
     pub line: usize,
-    /// Stable kebab-case code, e.g. `unknown-field`, `undefined-scan`.
-    pub code: &'static str,
+    /// The kind of problem, shown as a stable kebab-case code, e.g. `unknown-field`.
+    pub code: Code,
     /// The configuration field or marker the problem is about, e.g. `imageScans[2].interval`.
     pub field: Option<String>,
     /// What is wrong and, where it helps, what to do.
@@ -25,7 +29,7 @@ impl Diagnostic {
     pub fn new(
         path: impl Into<PathBuf>,
         line: usize,
-        code: &'static str,
+        code: Code,
         message: impl Into<String>,
     ) -> Self {
         Self {
@@ -84,7 +88,7 @@ mod tests {
         let d = Diagnostic::new(
             "apps/imagescan.yaml",
             7,
-            "invalid-duration",
+            Code::InvalidDuration,
             "`1d` is not a Go duration",
         )
         .with_field("imageScans[0].interval");
@@ -96,7 +100,7 @@ mod tests {
 
     #[test]
     fn whole_file_problem_has_no_line() {
-        let d = Diagnostic::new("fleet.yaml", 0, "yaml-syntax", "not valid YAML");
+        let d = Diagnostic::new("fleet.yaml", 0, Code::YamlSyntax, "not valid YAML");
         assert_eq!(d.to_string(), "fleet.yaml: not valid YAML [yaml-syntax]");
     }
 }
