@@ -1,6 +1,7 @@
 //! Shared helpers of the integration tests. Each test binary uses a different subset.
 #![allow(dead_code)]
 
+pub mod argocd;
 pub mod fake_resolver;
 pub mod fault_server;
 pub mod git_server;
