@@ -1,20 +1,25 @@
-//! The shared on-disk cache of registry results (SPEC §6).
+//! The shared cache of registry results (SPEC §6).
 //!
-//! One JSON file per (registry host, repository, credential identity), named by a
-//! SHA-256 over a serialised [`CacheKey`]; it holds the tag list and the digests looked
-//! up, each with its fetch time, and never a credential. Many processes share the
-//! directory: writes are atomic, and a lock per entry makes one process refresh while
-//! the others wait for its result ([`Cache`] documents the protocol).
+//! One entry per (registry host, repository, credential identity), keyed by a SHA-256
+//! over a serialised [`CacheKey`]; it holds the tag list and the digests looked up, each
+//! with its fetch time, and never a credential. Entries live in a directory
+//! ([`DiskStore`], one JSON file each) or in Redis in front of it ([`RedisStore`], for
+//! several machines), both behind one [`Backend`] interface. Many processes share them:
+//! writes are atomic, and a lock per entry makes one process refresh while the others
+//! wait for its result ([`Cache`] documents the protocol).
 //!
 //! This module decides freshness and stores answers; it never talks to registries (the
 //! caller passes the refresh as a closure) and never prints (statuses and errors are
 //! returned for the caller to report).
 
 mod age;
+mod backend;
+mod disk;
 mod entry;
 mod error;
 mod files;
 mod key;
+pub mod redis;
 mod status;
 mod store;
 
@@ -22,11 +27,13 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub use age::Age;
+pub use backend::{Backend, Locked};
+pub use disk::{Cleared, DiskStore, ListedEntry, Listing};
 pub use entry::{DigestRecord, Entry, FORMAT_VERSION, FailureRecord, Item, TagList};
 pub use error::{CacheError, FetchError};
 pub use key::CacheKey;
 pub use status::{CacheStatus, DEFAULT_MAX_STALE, Lookup, Mode};
-pub use store::{Cache, Cleared, ListedEntry, Listing, unix_now};
+pub use store::{Cache, unix_now};
 
 /// The cache directory from the process environment: `$IMAGESCAN_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/imagescan`, else `~/.cache/imagescan`.

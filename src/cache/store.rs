@@ -1,4 +1,4 @@
-//! [`Cache`]: the on-disk store and its lookup protocol.
+//! [`Cache`]: the lookup protocol over a [`Backend`].
 //!
 //! A lookup reads the entry; when the answer is fresh it is served without locking.
 //! Otherwise the process takes the entry's lock and reads again — a process it waited
@@ -8,66 +8,60 @@
 //! seconds so that a registry that is down is not asked N times in a row).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::entry::{FORMAT_VERSION, Item, TagList};
-use super::files::{self, ENTRY_SUFFIX, EntryLock, FileKind, LOCK_SUFFIX};
-use super::{CacheError, CacheKey, CacheStatus, Entry, FetchError, Lookup, Mode};
+use super::backend::Backend;
+use super::disk::{Cleared, DiskStore, Listing};
+use super::entry::Item;
+use super::redis::{RedisConfig, RedisStore};
+use super::{CacheError, CacheKey, CacheStatus, Entry, FetchError, Lookup, Mode, TagList, files};
 use crate::platform::Platform;
 
 /// How long a recorded refresh failure is taken as the answer (capped by the interval)
 /// before some process tries the registry again.
 const FAILURE_HOLD: Duration = Duration::from_secs(10);
 
-/// The cache in one directory.
+/// The cache: a disk directory, optionally with Redis shared in front of it.
 #[derive(Debug, Clone)]
 pub struct Cache {
-    dir: PathBuf,
+    disk: DiskStore,
+    backend: Arc<dyn Backend>,
     /// A fixed clock for unit tests.
     #[cfg(test)]
     now: Option<u64>,
-}
-
-/// One readable entry, as listed by [`Cache::list`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListedEntry {
-    /// The entry's file name.
-    pub file_name: String,
-    /// Its content.
-    pub entry: Entry,
-}
-
-/// What [`Cache::list`] found.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Listing {
-    /// Readable entries, sorted by host, repository and file name.
-    pub entries: Vec<ListedEntry>,
-    /// Entry files that could not be parsed (they are replaced on the next refresh).
-    pub unreadable: Vec<PathBuf>,
-}
-
-/// What [`Cache::clear`] removed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Cleared {
-    /// Entry files removed.
-    pub entries: usize,
-    /// Lock and leftover temporary files removed.
-    pub other: usize,
 }
 
 impl Cache {
     /// Opens the cache in `dir`, creating it (mode 0700) if needed.
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, CacheError> {
         let cache = Self::at(dir);
-        files::create_dir(&cache.dir)?;
+        files::create_dir(cache.disk.dir())?;
         Ok(cache)
+    }
+
+    /// Opens the cache in `dir` with Redis shared in front of it: entries are read from
+    /// Redis first and written to both; when Redis fails, the disk cache alone is used
+    /// for the rest of the process, with a warning ([`Cache::take_warnings`]). Nothing
+    /// is sent to Redis until the first lookup.
+    pub fn open_shared(dir: impl Into<PathBuf>, redis: RedisConfig) -> Result<Self, CacheError> {
+        let disk = DiskStore::new(dir);
+        files::create_dir(disk.dir())?;
+        Ok(Self {
+            backend: Arc::new(RedisStore::new(redis, disk.clone())),
+            disk,
+            #[cfg(test)]
+            now: None,
+        })
     }
 
     /// The cache in `dir` without creating the directory: for inspecting and clearing.
     /// Lookups that need to write fail if the directory does not exist.
     pub fn at(dir: impl Into<PathBuf>) -> Self {
+        let disk = DiskStore::new(dir);
         Self {
-            dir: dir.into(),
+            backend: Arc::new(disk.clone()),
+            disk,
             #[cfg(test)]
             now: None,
         }
@@ -75,14 +69,35 @@ impl Cache {
 
     /// The cache directory.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.disk.dir()
     }
 
     /// The entry for `key`, if one is stored and readable. A corrupt entry, or one of
     /// another format version, reads as `None`.
     pub fn read(&self, key: &CacheKey) -> Result<Option<Entry>, CacheError> {
-        let path = files::path(&self.dir, &key.file_stem(), ENTRY_SUFFIX);
-        Ok(read_entry(&path)?.filter(|e| e.host == key.host() && e.repository == key.repository()))
+        self.backend.read(key)
+    }
+
+    /// Reads the entries of `keys` ahead in one round trip where the backend is remote
+    /// (one `MGET` to Redis for all the scans of a render).
+    pub fn prefetch(&self, keys: &[CacheKey]) {
+        self.backend.prefetch(keys);
+    }
+
+    /// Problems the backend worked around since the last call (Redis down, garbage…).
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.backend.take_warnings()
+    }
+
+    /// Every entry in the cache directory (none if it does not exist).
+    pub fn list(&self) -> Result<Listing, CacheError> {
+        self.disk.list()
+    }
+
+    /// Removes every entry, lock and leftover temporary file of the cache directory —
+    /// only names the cache makes, only regular files; anything else stays.
+    pub fn clear(&self) -> Result<Cleared, CacheError> {
+        self.disk.clear()
     }
 
     /// The tags of `key`'s repository, fresh for `interval`; `refresh` lists them from
@@ -161,12 +176,7 @@ impl Cache {
     where
         E: std::error::Error,
     {
-        let stem = key.file_stem();
-        let path = files::path(&self.dir, &stem, ENTRY_SUFFIX);
-        let read = || -> Result<Option<Entry>, CacheError> {
-            Ok(read_entry(&path)?
-                .filter(|e| e.host == key.host() && e.repository == key.repository()))
-        };
+        let read = || self.backend.read(key);
         let age_of = |entry: &Entry, now: u64| {
             entry
                 .fetched_at(&item)
@@ -191,6 +201,9 @@ impl Cache {
             }
             Mode::Online { max_stale } => max_stale,
         };
+        // How long an entry written now can still be served: fresh for the interval,
+        // then stale-if-error for max-stale.
+        let keep = interval.saturating_add(max_stale);
 
         let started = self.now();
         if let Some(entry) = read()?
@@ -203,7 +216,8 @@ impl Cache {
             });
         }
 
-        let (_lock, waited) = EntryLock::acquire(&files::path(&self.dir, &stem, LOCK_SUFFIX))?;
+        let locked = self.backend.lock(key)?;
+        let (_lock, waited) = (locked.guard, locked.waited);
         let now = self.now();
         let entry = read()?;
         // Fresh, or refreshed by the process this one waited for.
@@ -252,7 +266,7 @@ impl Cache {
             Ok(value) => {
                 let mut entry = entry.unwrap_or_else(|| Entry::new(key));
                 apply(&mut entry, value, self.now());
-                write_entry(&path, &stem, &entry)?;
+                self.backend.write(key, &entry, keep)?;
                 Ok(Lookup {
                     value: extract(entry),
                     status: CacheStatus::Refreshed,
@@ -263,7 +277,7 @@ impl Cache {
                 let mut recorded = entry.clone().unwrap_or_else(|| Entry::new(key));
                 recorded.set_failure(item.clone(), message.clone(), self.now());
                 // Best effort: failing to record the failure must not hide it.
-                let _ = write_entry(&path, &stem, &recorded);
+                let _ = self.backend.write(key, &recorded, keep);
                 match entry {
                     Some(entry) if let Some(age) = age_of(&entry, now) => {
                         if age <= max_stale {
@@ -291,80 +305,6 @@ impl Cache {
         }
     }
 
-    /// Every entry in the cache directory (none if it does not exist).
-    pub fn list(&self) -> Result<Listing, CacheError> {
-        let mut listing = Listing::default();
-        for (name, kind) in self.files()? {
-            if kind != FileKind::Entry {
-                continue;
-            }
-            let path = self.dir.join(&name);
-            match read_entry(&path)? {
-                Some(entry) => listing.entries.push(ListedEntry {
-                    file_name: name,
-                    entry,
-                }),
-                None if path.is_file() => listing.unreadable.push(path),
-                None => {}
-            }
-        }
-        listing.entries.sort_by(|a, b| {
-            (&a.entry.host, &a.entry.repository, &a.file_name).cmp(&(
-                &b.entry.host,
-                &b.entry.repository,
-                &b.file_name,
-            ))
-        });
-        listing.unreadable.sort();
-        Ok(listing)
-    }
-
-    /// Removes every entry, lock and leftover temporary file of the cache — only names
-    /// the cache makes, only regular files; anything else in the directory stays.
-    pub fn clear(&self) -> Result<Cleared, CacheError> {
-        let mut cleared = Cleared::default();
-        for (name, kind) in self.files()? {
-            let path = self.dir.join(&name);
-            if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
-                continue;
-            }
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => return Err(CacheError::Remove { path, source }),
-            }
-            match kind {
-                FileKind::Entry => cleared.entries += 1,
-                FileKind::Lock | FileKind::Temp => cleared.other += 1,
-            }
-        }
-        Ok(cleared)
-    }
-
-    /// The cache's files in the directory, sorted by name.
-    fn files(&self) -> Result<Vec<(String, FileKind)>, CacheError> {
-        let list_err = |source| CacheError::List {
-            dir: self.dir.clone(),
-            source,
-        };
-        let read_dir = match std::fs::read_dir(&self.dir) {
-            Ok(read_dir) => read_dir,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(list_err(source)),
-        };
-        let mut found = Vec::new();
-        for dirent in read_dir {
-            let dirent = dirent.map_err(list_err)?;
-            if let Some(name) = dirent.file_name().to_str()
-                && let Some(kind) = files::classify(name)
-            {
-                found.push((name.to_owned(), kind));
-            }
-        }
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(found)
-    }
-
     fn now(&self) -> u64 {
         #[cfg(test)]
         if let Some(now) = self.now {
@@ -386,22 +326,6 @@ pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-/// Reads and parses an entry file; unparseable content and other format versions read
-/// as `None` (corrupt entries are replaced, never fatal).
-fn read_entry(path: &Path) -> Result<Option<Entry>, CacheError> {
-    let Some(bytes) = files::read_regular(path)? else {
-        return Ok(None);
-    };
-    Ok(serde_json::from_slice::<Entry>(&bytes)
-        .ok()
-        .filter(|e| e.version == FORMAT_VERSION))
-}
-
-fn write_entry(path: &Path, stem: &str, entry: &Entry) -> Result<(), CacheError> {
-    let bytes = serde_json::to_vec(entry).expect("entries serialise");
-    files::write_atomic(path, stem, &bytes)
 }
 
 /// An error and its sources, `outer: inner: …`, for recording a failure.

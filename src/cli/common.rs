@@ -33,6 +33,15 @@ pub struct SourceArgs {
         value_parser = parse_deadline
     )]
     pub deadline: Duration,
+    /// Share the cache through Redis (redis://[:password@]host:port[/db] or rediss://);
+    /// the password may come from the file named by IMAGESCAN_REDIS_PASSWORD_FILE.
+    #[arg(
+        long = "cache",
+        value_name = "URL",
+        env = "IMAGESCAN_CACHE",
+        hide_env_values = true
+    )]
+    pub cache: Option<String>,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

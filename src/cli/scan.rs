@@ -12,7 +12,7 @@ use super::common::{ConfigArgs, SourceArgs};
 use super::log;
 use super::workspace;
 use super::{CliError, CliResult, Exit};
-use crate::scan::{ScanErrors, ScanJob, ScanOutcome, Scanner};
+use crate::scan::{ScanErrors, ScanJob, ScanOutcome};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -67,7 +67,7 @@ pub fn run(args: &ScanArgs) -> CliResult {
             digest: !args.no_digest,
         })
         .collect();
-    let results = Scanner::new(workspace::scan_options(&args.source)).run(&jobs);
+    let results = workspace::scan_jobs(&jobs, &args.source)?;
     let mut rows = Vec::new();
     for (job, result) in jobs.iter().zip(&results) {
         if let Ok(outcome) = result {

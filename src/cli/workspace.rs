@@ -10,13 +10,14 @@ use anyhow::{Context, anyhow};
 use super::common::SourceArgs;
 use super::log;
 use super::{Classify, CliError};
+use crate::cache::redis::RedisConfig;
 use crate::config::ConfigSet;
 use crate::credentials::CredentialEnv;
 use crate::diagnostic::Diagnostics;
 use crate::files::{DEFAULT_MAX_FILE_BYTES, Held, LoadOptions, ManifestFile, load};
 use crate::registry::Observer;
 use crate::resolve::{FileMarkers, Plan};
-use crate::scan::{ScanErrors, ScanOptions, ScanOutcome, Scanner};
+use crate::scan::{ScanError, ScanErrors, ScanJob, ScanOptions, ScanOutcome, Scanner};
 
 /// Loads DIR's configuration; invalid configuration is exit 2 with every diagnostic.
 pub fn load_config(dir: &Path, extra: &[PathBuf]) -> Result<ConfigSet, CliError> {
@@ -155,23 +156,48 @@ pub fn invalid_diagnostics(diagnostics: Diagnostics) -> CliError {
     ))
 }
 
-/// Scan options from the command line.
-pub fn scan_options(args: &SourceArgs) -> ScanOptions {
-    ScanOptions {
+/// Scan options from the command line; a bad `--cache` URL is exit 2 (its message
+/// never shows the password).
+pub fn scan_options(args: &SourceArgs) -> Result<ScanOptions, CliError> {
+    let redis = match args.cache.as_deref().filter(|url| !url.is_empty()) {
+        Some(url) => {
+            let password_file = std::env::var_os("IMAGESCAN_REDIS_PASSWORD_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from);
+            Some(RedisConfig::parse(url, password_file.as_deref()).or_invalid()?)
+        }
+        None => None,
+    };
+    Ok(ScanOptions {
         offline: args.offline,
         max_stale: args.max_stale,
         concurrency: 8,
         cache_dir: None,
+        redis,
         credentials: CredentialEnv::from_process(),
         deadline: Some(args.deadline),
         observer: Some(Observer::new(|event| log::info(event))),
+    })
+}
+
+/// Runs `jobs` and reports, as warnings, what the scanner worked around (a shared cache
+/// that was down…).
+pub fn scan_jobs(
+    jobs: &[ScanJob<'_>],
+    args: &SourceArgs,
+) -> Result<Vec<Result<ScanOutcome, ScanError>>, CliError> {
+    let scanner = Scanner::new(scan_options(args)?);
+    let results = scanner.run(jobs);
+    for warning in scanner.warnings() {
+        log::warn(warning);
     }
+    Ok(results)
 }
 
 /// Runs the plan's scans; any failure is exit 1 with every failed scan listed. Warnings
 /// (stale cache served) go to stderr.
 pub fn run_scans(plan: &Plan<'_>, args: &SourceArgs) -> Result<Vec<ScanOutcome>, CliError> {
-    let results = Scanner::new(scan_options(args)).run(&plan.jobs);
+    let results = scan_jobs(&plan.jobs, args)?;
     let mut outcomes = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
     for result in results {
@@ -181,7 +207,7 @@ pub fn run_scans(plan: &Plan<'_>, args: &SourceArgs) -> Result<Vec<ScanOutcome>,
         }
     }
     if !errors.is_empty() {
-        let invalid = errors.iter().all(crate::scan::ScanError::is_invalid_input);
+        let invalid = errors.iter().all(ScanError::is_invalid_input);
         let error = anyhow::Error::new(ScanErrors(errors));
         return Err(if invalid {
             CliError::invalid(error)

@@ -1,9 +1,11 @@
 //! Runs a set of scans concurrently, a bounded number at a time.
 //!
 //! A scan's host is served either by OCI layouts on disk (`registries[].layout`: read
-//! directly, no cache) or by a registry over HTTP, behind the shared disk cache. One
-//! registry client is built per (host, credential) and shared by the scans using it, and
-//! credentials are looked up once per (host, secretRef).
+//! directly, no cache) or by a registry over HTTP, behind the shared cache (the disk, or
+//! Redis in front of it: the scans do not know which). One registry client is built per
+//! (host, credential) and shared by the scans using it, and credentials are looked up
+//! once per (host, secretRef). Before the scans start, the cache entries of all of them
+//! are read ahead in one round trip.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,7 +14,8 @@ use std::time::Duration;
 
 use super::error::ScanFailure;
 use super::{Origin, ScanError, ScanOutcome};
-use crate::cache::{Cache, CacheKey, CacheStatus, DEFAULT_MAX_STALE, Mode};
+use crate::cache::redis::RedisConfig;
+use crate::cache::{Cache, CacheError, CacheKey, CacheStatus, DEFAULT_MAX_STALE, Mode};
 use crate::config::{RegistryHost, Scan};
 use crate::credentials::{Credential, CredentialEnv, Secret};
 use crate::parallel::run_bounded;
@@ -42,6 +45,8 @@ pub struct ScanOptions {
     pub concurrency: usize,
     /// The cache directory (`None`: [`crate::cache::default_dir`]).
     pub cache_dir: Option<PathBuf>,
+    /// Redis shared in front of the cache directory (`--cache redis://…`).
+    pub redis: Option<RedisConfig>,
     /// Where credentials are looked up.
     pub credentials: CredentialEnv,
     /// How long all registry work of the run may take, counted from
@@ -58,6 +63,7 @@ impl Default for ScanOptions {
             max_stale: DEFAULT_MAX_STALE,
             concurrency: 8,
             cache_dir: None,
+            redis: None,
             credentials: CredentialEnv::from_process(),
             deadline: None,
             observer: None,
@@ -76,6 +82,7 @@ pub struct Scanner {
     deadline: Option<Deadline>,
     credentials: Mutex<HashMap<HostKey, Option<Credential>>>,
     clients: Mutex<HashMap<HostKey, Arc<RegistryClient>>>,
+    cache: Mutex<Option<Cache>>,
 }
 
 impl Scanner {
@@ -86,14 +93,70 @@ impl Scanner {
             options,
             credentials: Mutex::default(),
             clients: Mutex::default(),
+            cache: Mutex::default(),
         }
     }
 
     /// Runs every job, `concurrency` at a time; results are in the order of `jobs`.
     pub fn run(&self, jobs: &[ScanJob<'_>]) -> Vec<Result<ScanOutcome, ScanError>> {
+        self.prefetch(jobs);
         run_bounded(jobs.iter().collect(), self.options.concurrency, |job| {
             self.run_one(job)
         })
+    }
+
+    /// Problems worked around during the scans (the shared cache down, garbage in it…),
+    /// for the caller to report once; emptied by the call.
+    pub fn warnings(&self) -> Vec<String> {
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(Cache::take_warnings)
+            .unwrap_or_default()
+    }
+
+    /// The cache, opened once per scanner.
+    fn cache(&self) -> Result<Cache, CacheError> {
+        let mut slot = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(cache) = slot.as_ref() {
+            return Ok(cache.clone());
+        }
+        let dir = match &self.options.cache_dir {
+            Some(dir) => dir.clone(),
+            None => crate::cache::default_dir()?,
+        };
+        let cache = match &self.options.redis {
+            Some(redis) => Cache::open_shared(dir, redis.clone())?,
+            None => Cache::open(dir)?,
+        };
+        *slot = Some(cache.clone());
+        Ok(cache)
+    }
+
+    /// Reads the cache entries of every registry scan ahead, in one round trip to a
+    /// shared cache. Failures are left for the scans themselves to report.
+    fn prefetch(&self, jobs: &[ScanJob<'_>]) {
+        let keys: Vec<CacheKey> = jobs
+            .iter()
+            .filter(|job| job.registry.and_then(|r| r.layout.as_ref()).is_none())
+            .filter_map(|job| {
+                let scan = job.scan;
+                let host = scan.reference.api_host();
+                let credential = self.credential(host, scan.secret_ref.as_deref()).ok()?;
+                Some(CacheKey::new(
+                    host,
+                    &scan.reference.repository,
+                    credential.as_ref(),
+                ))
+            })
+            .collect();
+        if keys.is_empty() {
+            return;
+        }
+        if let Ok(cache) = self.cache() {
+            cache.prefetch(&keys);
+        }
     }
 
     fn run_one(&self, job: &ScanJob<'_>) -> Result<ScanOutcome, ScanError> {
@@ -116,10 +179,7 @@ impl Scanner {
         let host = scan.reference.api_host();
         let credential = self.credential(host, scan.secret_ref.as_deref())?;
         let client = self.client(job, credential.as_ref())?;
-        let cache = match &self.options.cache_dir {
-            Some(dir) => Cache::open(dir)?,
-            None => Cache::open(crate::cache::default_dir()?)?,
-        };
+        let cache = self.cache()?;
         let key = CacheKey::new(host, &scan.reference.repository, credential.as_ref());
         let mode = if self.options.offline {
             Mode::Offline

@@ -6,5 +6,6 @@ pub mod fake_resolver;
 pub mod fault_server;
 pub mod git_server;
 pub mod kube_tools;
+pub mod redis_server;
 pub mod registry;
 pub mod yaml;
