@@ -118,6 +118,30 @@ pub(crate) fn discover(
     Ok(discovery)
 }
 
+/// The `files` given and nothing else: no discovery. Each applies everywhere (scope
+/// `/`) and may point anywhere (an operator's file).
+pub(crate) fn explicit_only(files: &[PathBuf]) -> Result<Discovery, ConfigError> {
+    let mut discovery = Discovery {
+        files: Vec::with_capacity(files.len()),
+        refused: Vec::new(),
+        explicit: Vec::new(),
+    };
+    for file in files {
+        let canonical = file.canonicalize().map_err(io_error(file))?;
+        discovery.files.push(Found {
+            path: file.clone(),
+            display: file.clone(),
+            dir: canonical.parent().unwrap_or(&canonical).to_path_buf(),
+            scope: PathBuf::from("/"),
+            root: None,
+            kind: FileKind::ImageScan,
+            role: Role::Explicit,
+        });
+        discovery.explicit.push(canonical);
+    }
+    Ok(discovery)
+}
+
 impl Discovery {
     /// Adds the configuration files of one directory.
     fn look_in(&mut self, dir: &Path, display_dir: &Path, root: &Path, role: Role) {

@@ -10,6 +10,7 @@
 
 mod discovery;
 pub mod duration;
+mod function;
 mod raw;
 mod scope;
 mod validate;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 pub use discovery::MAX_CONFIG_BYTES;
 pub use duration::{DurationError, parse_duration};
+pub use function::{FUNCTION_API_VERSION, FUNCTION_KIND, ImageRule, image_name};
 pub use validate::DEFAULT_INTERVAL;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -107,6 +109,17 @@ pub struct ConfigSet {
     pub files: Vec<PathBuf>,
     /// Warnings (not errors), e.g. both semver and alphabetical in fleet.yaml.
     pub warnings: Vec<Diagnostic>,
+    /// Image rules (`spec.images` of a KRM functionConfig; empty otherwise).
+    pub images: Vec<ImageRule>,
+}
+
+/// The schema of a configuration document held in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// An `imagescan.yaml` file.
+    ImageScan,
+    /// A KRM functionConfig (`kind: ImageScan`, the imagescan.yaml schema under `spec`).
+    Function,
 }
 
 /// Loading failed: I/O, or one or more diagnostics (all of them, not just the first).
@@ -147,6 +160,60 @@ impl ConfigSet {
         root: Option<&Path>,
     ) -> Result<Self, ConfigError> {
         let found = discovery::discover(dir, extra, root)?;
+        Self::load_found(found)
+    }
+
+    /// The configuration of the `files` given, and only those: no discovery. Their
+    /// scans apply everywhere (scope `/`); relative paths in them resolve against each
+    /// file's own directory. For front ends reading documents from stdin
+    /// (`post-render`).
+    pub fn load_files(files: &[PathBuf]) -> Result<Self, ConfigError> {
+        let found = discovery::explicit_only(files)?;
+        Self::load_found(found)
+    }
+
+    /// The configuration held in one document in memory: `display` names it in
+    /// diagnostics, relative paths (`layout`, `caFile`) resolve against `base_dir`, and
+    /// its scans apply everywhere (scope `/`).
+    pub fn from_document(
+        text: &str,
+        schema: Schema,
+        display: &Path,
+        base_dir: &Path,
+    ) -> Result<Self, ConfigError> {
+        let dir = base_dir.canonicalize().map_err(|source| ConfigError::Io {
+            path: base_dir.to_path_buf(),
+            source,
+        })?;
+        let mut set = ConfigSet::default();
+        let mut errors = Vec::new();
+        let kind = match schema {
+            Schema::ImageScan => raw::FileKind::ImageScan,
+            Schema::Function => raw::FileKind::Function,
+        };
+        let scope = PathBuf::from("/");
+        let file = discovery::Found {
+            path: display.to_path_buf(),
+            display: display.to_path_buf(),
+            dir,
+            scope,
+            root: None,
+            kind,
+            role: Role::Explicit,
+        };
+        let (names, hosts) = set.add_text(text, &file, &mut errors);
+        let names: Vec<_> = names.into_iter().map(|n| (&file, n)).collect();
+        let hosts: Vec<_> = hosts.into_iter().map(|h| (&file, h)).collect();
+        set.files.push(display.to_path_buf());
+        errors.extend(Self::duplicates(&names, &hosts));
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(ConfigError::Invalid(Diagnostics(errors)))
+        }
+    }
+
+    fn load_found(found: discovery::Discovery) -> Result<Self, ConfigError> {
         let mut errors = found.refused;
         let mut set = ConfigSet::default();
         // Every name defined, with its scope and role, for the duplicate check.
@@ -184,41 +251,62 @@ impl ConfigSet {
                 }
             };
             set.files.push(file.display.clone());
-            let first_error = errors.len();
-            let raw = raw::parse(&text, file.kind, &file.display, &mut errors);
-            let cx = validate::FileContext {
-                display: &file.display,
-                dir: &file.dir,
-                scope: &file.scope,
-                root: file.root.as_deref(),
-                kind: file.kind,
-            };
-            let valid = validate::validate(raw, &cx, &mut errors, &mut set.warnings);
-            // Structural and value problems were found in two passes: show them in file order.
-            errors[first_error..].sort_by_key(|d| d.line);
-            names.extend(valid.names.into_iter().map(|n| (file, n)));
-            hosts.extend(valid.hosts.into_iter().map(|h| (file, h)));
-            set.scans.extend(valid.scans);
-            set.registries.extend(valid.registries);
-            if set.commit.is_none() && file.role != Role::Nested {
-                set.commit = valid.commit;
-            }
+            let (file_names, file_hosts) = set.add_text(&text, file, &mut errors);
+            names.extend(file_names.into_iter().map(|n| (file, n)));
+            hosts.extend(file_hosts.into_iter().map(|h| (file, h)));
         }
-        errors.extend(scope::duplicates(
-            definitions(&names),
-            Code::DuplicateScan,
-            "scan",
-        ));
-        errors.extend(scope::duplicates(
-            definitions(&hosts),
-            Code::DuplicateRegistry,
-            "registry host",
-        ));
+        errors.extend(Self::duplicates(&names, &hosts));
         if errors.is_empty() {
             Ok(set)
         } else {
             Err(ConfigError::Invalid(Diagnostics(errors)))
         }
+    }
+
+    /// Parses and validates one file's text into `self`; returns the scan names and
+    /// registry hosts it defines, for the duplicate check.
+    #[allow(clippy::type_complexity)]
+    fn add_text(
+        &mut self,
+        text: &str,
+        file: &discovery::Found,
+        errors: &mut Vec<Diagnostic>,
+    ) -> (Vec<(String, Location)>, Vec<(String, Location)>) {
+        let first_error = errors.len();
+        let mut raw = raw::parse(text, file.kind, &file.display, errors);
+        let images = std::mem::take(&mut raw.images);
+        let cx = validate::FileContext {
+            display: &file.display,
+            dir: &file.dir,
+            scope: &file.scope,
+            root: file.root.as_deref(),
+            kind: file.kind,
+        };
+        let valid = validate::validate(raw, &cx, errors, &mut self.warnings);
+        self.images
+            .extend(function::image_rules(images, &file.display, errors));
+        // Structural and value problems were found in two passes: show them in file order.
+        errors[first_error..].sort_by_key(|d| d.line);
+        self.scans.extend(valid.scans);
+        self.registries.extend(valid.registries);
+        if self.commit.is_none() && file.role != Role::Nested {
+            self.commit = valid.commit;
+        }
+        (valid.names, valid.hosts)
+    }
+
+    /// Scans and registry hosts defined twice in one place.
+    fn duplicates(
+        names: &[(&discovery::Found, (String, Location))],
+        hosts: &[(&discovery::Found, (String, Location))],
+    ) -> Vec<Diagnostic> {
+        let mut errors = scope::duplicates(definitions(names), Code::DuplicateScan, "scan");
+        errors.extend(scope::duplicates(
+            definitions(hosts),
+            Code::DuplicateRegistry,
+            "registry host",
+        ));
+        errors
     }
 
     /// The scan named `name` that applies to `file`: the definition with the deepest

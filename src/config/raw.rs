@@ -19,6 +19,9 @@ pub(crate) enum FileKind {
     ImageScan,
     /// `fleet.yaml`: only `imageScans` is read, unknown keys are Fleet's business.
     Fleet,
+    /// A KRM function's `functionConfig` (`kind: ImageScan`): the imagescan.yaml schema
+    /// under `spec`, plus image rules; unknown keys are errors.
+    Function,
 }
 
 /// A value and the 1-based line it is on.
@@ -34,6 +37,17 @@ pub(crate) struct RawFile {
     pub scans: Vec<RawScan>,
     pub registries: Vec<RawRegistry>,
     pub commit: Option<RawCommit>,
+    /// `spec.images` of a functionConfig.
+    pub images: Vec<RawImageRule>,
+}
+
+/// One `spec.images[]` item of a functionConfig.
+#[derive(Debug, Default)]
+pub(crate) struct RawImageRule {
+    pub field: String,
+    pub line: usize,
+    pub name: Option<Spanned<String>>,
+    pub scan: Option<Spanned<String>>,
 }
 
 /// One `imageScans[]` item.
@@ -143,19 +157,22 @@ pub(crate) fn parse(
                 .to_owned(),
         );
     }
-    walker.file(doc)
+    match kind {
+        FileKind::Function => walker.function(doc),
+        FileKind::ImageScan | FileKind::Fleet => walker.file(doc),
+    }
 }
 
-fn is_null(node: &MarkedYaml<'_>) -> bool {
+pub(super) fn is_null(node: &MarkedYaml<'_>) -> bool {
     matches!(node.data, YamlData::Value(Scalar::Null))
 }
 
-fn line_of(node: &MarkedYaml<'_>) -> usize {
+pub(super) fn line_of(node: &MarkedYaml<'_>) -> usize {
     node.span.start.line()
 }
 
 /// Strips a YAML tag (`!!str`, a custom tag): the value underneath is what counts.
-fn untag<'a, 'i>(node: &'a MarkedYaml<'i>) -> &'a MarkedYaml<'i> {
+pub(super) fn untag<'a, 'i>(node: &'a MarkedYaml<'i>) -> &'a MarkedYaml<'i> {
     match &node.data {
         YamlData::Tagged(_, inner) => untag(inner),
         _ => node,
@@ -175,20 +192,20 @@ fn type_name(node: &MarkedYaml<'_>) -> &'static str {
 }
 
 /// One key of a mapping, with where it is.
-struct Entry<'a, 'i> {
-    key: String,
-    line: usize,
-    value: &'a MarkedYaml<'i>,
+pub(super) struct Entry<'a, 'i> {
+    pub key: String,
+    pub line: usize,
+    pub value: &'a MarkedYaml<'i>,
 }
 
-struct Walker<'p, 'd> {
-    path: &'p Path,
-    kind: FileKind,
-    diags: &'d mut Vec<Diagnostic>,
+pub(super) struct Walker<'p, 'd> {
+    pub path: &'p Path,
+    pub kind: FileKind,
+    pub diags: &'d mut Vec<Diagnostic>,
 }
 
 impl Walker<'_, '_> {
-    fn push(&mut self, line: usize, code: Code, field: Option<&str>, message: String) {
+    pub(super) fn push(&mut self, line: usize, code: Code, field: Option<&str>, message: String) {
         let mut d = Diagnostic::new(self.path, line, code, message);
         if let Some(field) = field {
             d = d.with_field(field);
@@ -196,7 +213,13 @@ impl Walker<'_, '_> {
         self.diags.push(d);
     }
 
-    fn wrong_type(&mut self, node: &MarkedYaml<'_>, line: usize, field: &str, expected: &str) {
+    pub(super) fn wrong_type(
+        &mut self,
+        node: &MarkedYaml<'_>,
+        line: usize,
+        field: &str,
+        expected: &str,
+    ) {
         let found = type_name(node);
         self.push(
             line,
@@ -207,7 +230,7 @@ impl Walker<'_, '_> {
     }
 
     /// The entries of a mapping; `None` (with a diagnostic) when the node is not one.
-    fn mapping<'a, 'i>(
+    pub(super) fn mapping<'a, 'i>(
         &mut self,
         node: &'a MarkedYaml<'i>,
         line: usize,
@@ -242,7 +265,7 @@ impl Walker<'_, '_> {
     }
 
     /// Reports a key this schema does not know (imagescan.yaml only).
-    fn unknown(&mut self, entry: &Entry<'_, '_>, field: &str, known: &[&str]) {
+    pub(super) fn unknown(&mut self, entry: &Entry<'_, '_>, field: &str, known: &[&str]) {
         if self.kind == FileKind::Fleet {
             return;
         }
@@ -259,7 +282,7 @@ impl Walker<'_, '_> {
         );
     }
 
-    fn string(&mut self, entry: &Entry<'_, '_>, field: &str) -> Option<Spanned<String>> {
+    pub(super) fn string(&mut self, entry: &Entry<'_, '_>, field: &str) -> Option<Spanned<String>> {
         let name = join(field, &entry.key);
         match &untag(entry.value).data {
             YamlData::Value(Scalar::String(s)) => Some(Spanned {
@@ -301,7 +324,7 @@ impl Walker<'_, '_> {
     }
 
     /// The items of a list (null is an empty list).
-    fn sequence<'a, 'i>(
+    pub(super) fn sequence<'a, 'i>(
         &mut self,
         node: &'a MarkedYaml<'i>,
         line: usize,
@@ -347,26 +370,28 @@ impl Walker<'_, '_> {
         };
         for entry in &entries {
             match (entry.key.as_str(), self.kind) {
-                ("imageScans", _) => {
-                    let items = self.sequence(entry.value, entry.line, "imageScans");
-                    for (i, item) in items.into_iter().enumerate() {
-                        let field = format!("imageScans[{i}]");
-                        raw.scans.push(self.scan(item, field));
-                    }
-                }
+                ("imageScans" | "registries", _) => self.section(entry, "", &mut raw),
                 (_, FileKind::Fleet) => {}
-                ("registries", _) => {
-                    let items = self.sequence(entry.value, entry.line, "registries");
-                    for (i, item) in items.into_iter().enumerate() {
-                        let field = format!("registries[{i}]");
-                        raw.registries.push(self.registry(item, field));
-                    }
-                }
                 ("commit", _) => raw.commit = self.commit(entry),
                 _ => self.unknown(entry, "", &["imageScans", "registries", "commit"]),
             }
         }
         raw
+    }
+
+    /// Reads an `imageScans` or `registries` entry into `raw`; `prefix` is prepended to
+    /// the field names (`spec.` in a functionConfig).
+    pub(super) fn section(&mut self, entry: &Entry<'_, '_>, prefix: &str, raw: &mut RawFile) {
+        let name = format!("{prefix}{}", entry.key);
+        let items = self.sequence(entry.value, entry.line, &name);
+        for (i, item) in items.into_iter().enumerate() {
+            let field = format!("{name}[{i}]");
+            if entry.key == "imageScans" {
+                raw.scans.push(self.scan(item, field));
+            } else {
+                raw.registries.push(self.registry(item, field));
+            }
+        }
     }
 
     fn scan(&mut self, node: &MarkedYaml<'_>, field: String) -> RawScan {
@@ -517,7 +542,7 @@ impl Walker<'_, '_> {
 }
 
 /// `imageScans[0]` + `policy` → `imageScans[0].policy`; list indices attach directly.
-fn join(parent: &str, key: &str) -> String {
+pub(super) fn join(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_owned()
     } else if key.starts_with('[') {

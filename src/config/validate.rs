@@ -225,7 +225,7 @@ impl Checker<'_, '_> {
         let chosen = match (self.cx.kind, raw.policies.as_slice()) {
             (_, []) => None,
             (_, [one]) => Some(one),
-            (FileKind::ImageScan, [first, rest @ ..]) => {
+            (FileKind::ImageScan | FileKind::Function, [first, rest @ ..]) => {
                 for extra in rest {
                     self.error(
                         extra.line,

@@ -88,6 +88,8 @@ codes! {
     MissingPath = "missing-path" in Config,
     /// A file where a directory is expected, or the reverse.
     WrongPathKind = "wrong-path-kind" in Config,
+    /// A functionConfig whose apiVersion or kind is not imagescan.dev/v1alpha1 ImageScan.
+    WrongKind = "wrong-kind" in Config,
     /// A relative path (or symlink) leading outside the repository.
     PathOutsideRepository = "path-outside-repository" in Config,
     /// One scan name defined twice for one directory.
