@@ -6,8 +6,10 @@ mod cache;
 mod check;
 mod common;
 mod exit;
+mod function;
 mod log;
 mod migrate;
+mod post_render;
 mod render;
 mod resolve;
 mod scan;
@@ -60,6 +62,11 @@ enum Command {
     Cache(cache::CacheArgs),
     /// Move imageScans out of fleet.yaml into imagescan.yaml, byte-exactly otherwise.
     Migrate(migrate::MigrateArgs),
+    /// KRM function (kpt, kustomize): a ResourceList on stdin, resolved on stdout.
+    #[command(name = "fn")]
+    Function(function::FunctionArgs),
+    /// Helm post-renderer: Helm's manifests on stdin, markers resolved on stdout.
+    PostRender(post_render::PostRenderArgs),
 }
 
 /// Runs the command line given and returns the process exit code.
@@ -101,5 +108,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Check(args) => check::run(&args),
         Command::Cache(args) => cache::run(&args),
         Command::Migrate(args) => migrate::run(&args),
+        Command::Function(args) => function::run(&args),
+        Command::PostRender(args) => post_render::run(&args),
     }
 }

@@ -9,5 +9,7 @@
 //! is the caller's.
 
 mod plan;
+mod stream;
 
 pub use plan::{FileMarkers, Found, Plan, PlannedMarker, Replacement, RewriteError};
+pub use stream::{Resolved, STDIN_SCOPE, StreamError, apply_replacements, resolve_text, run_jobs};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{ConfigSet, Scan};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::marker::{self, Change, Edit, Marker, MarkerError, MissingDigest};
+use crate::marker::{self, Change, Edit, Form, Marker, MarkerError, MissingDigest};
 use crate::scan::{ScanJob, ScanOutcome};
 
 /// One marker and the scan job that gives its value.
@@ -161,6 +161,31 @@ impl<'c> Plan<'c> {
             path: shown.to_owned(),
             markers: planned,
         })
+    }
+
+    /// The job giving scan `name`'s value to a file at `resolved` (absolute, symlinks
+    /// resolved), added when needed — for values asked for by something other than a
+    /// marker (a KRM function's image rules). `None`: no scan of that name applies;
+    /// `Some(None)`: the scan is suspended (the value stays as it is).
+    pub fn require(&mut self, resolved: &Path, name: &str, form: Form) -> Option<Option<usize>> {
+        let scan = self.config.scan_for_resolved(resolved, name)?;
+        Some((!scan.suspend).then(|| self.job_for(scan, form.needs_digest())))
+    }
+
+    /// The value `form` asks for from job `job`'s outcome (`outcomes` indexed like
+    /// [`Plan::jobs`]).
+    pub fn value(
+        &self,
+        job: usize,
+        form: Form,
+        outcomes: &[ScanOutcome],
+    ) -> Result<String, MissingDigest> {
+        let outcome = &outcomes[job];
+        form.value(
+            &self.jobs[job].scan.reference.name,
+            &outcome.tag,
+            outcome.digest.as_deref(),
+        )
     }
 
     fn job_for(&mut self, scan: &'c Scan, digest: bool) -> usize {
