@@ -34,6 +34,11 @@ pub fn post_render(
                     let at = locate(input, d.line);
                     d.path = at.name().into();
                     d.line = at.line;
+                    // The marker engine's wording is about files found in a tree.
+                    d.message = d.message.replace(
+                        "which no imagescan.yaml or fleet.yaml for this file defines",
+                        "which no --config file (or IMAGESCAN_CONFIG) defines",
+                    );
                     d
                 })
                 .collect(),
@@ -49,7 +54,8 @@ pub struct StreamLocation {
     pub document: usize,
     /// The template it was rendered from, when Helm said.
     pub template: Option<String>,
-    /// 1-based line within the document (after its `---`).
+    /// 1-based line within the document (after its `---` and Helm 3's `# Source:`
+    /// line: the template's line when rendering kept the line count).
     pub line: usize,
 }
 
@@ -89,6 +95,10 @@ pub fn locate(input: &[u8], line: usize) -> StreamLocation {
         .iter()
         .take_while(|l| !is_separator(l))
         .find_map(|l| template_of(&String::from_utf8_lossy(l)));
+    // Helm 3's `# Source:` line is not in the template: lines count from the one after.
+    if target > start && lines[start].starts_with(b"# Source:") {
+        start += 1;
+    }
     StreamLocation {
         document,
         template,
@@ -124,7 +134,7 @@ mod tests {
             StreamLocation {
                 document: 2,
                 template: Some("web/templates/b.yaml".into()),
-                line: 3
+                line: 2
             }
         );
         assert_eq!(

@@ -68,8 +68,8 @@ pub fn run(args: &PostRenderArgs) -> CliResult {
         }
         Err(error @ StreamError::Rewrite(_)) => return Err(CliError::failure(error)),
     };
-    for (scan, warning) in &resolved.warnings {
-        log::warn(format_args!("scan {scan}: {warning}"));
+    for warning in &resolved.warnings {
+        log::warn(format_args!("scan {}: {}", warning.scan, warning.message));
     }
     let mut output = Vec::new();
     apply_replacements(&input, &resolved.replacements, &mut output);

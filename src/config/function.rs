@@ -258,10 +258,13 @@ mod tests {
         assert_eq!(set.scans[0].scope, Path::new("/"));
     }
 
+    /// A spec body and the (line, code, field) of each problem it has.
+    type Case<'a> = (&'a str, &'a [(usize, &'a str, &'a str)]);
+
     #[test]
     fn problems_name_line_and_field_under_spec() {
         let header = "apiVersion: imagescan.dev/v1alpha1\nkind: ImageScan\n";
-        let cases: &[(&str, &[(usize, &str, &str)])] = &[
+        let cases: &[Case<'_>] = &[
             (
                 "spec:\n  imageScans:\n  - tagName: app\n    image: x\n    interval: 1d\n",
                 &[(7, "invalid-duration", "spec.imageScans[0].interval")],

@@ -143,10 +143,10 @@ pub fn run(
             return Ok(run.finish(Vec::new(), outcome));
         }
     };
-    for (scan, warning) in warnings {
+    for warning in warnings {
         run.results.push(KrmResult::new(
             Severity::Warning,
-            format!("scan {scan}: {warning}"),
+            format!("scan {}: {}", warning.scan, warning.message),
         ));
     }
 

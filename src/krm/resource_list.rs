@@ -104,13 +104,12 @@ fn read_block(input: &[u8]) -> Option<ResourceList> {
     let mut keys: Vec<Key<'_>> = Vec::new();
     let mut doc_start = None;
     let mut doc_end = input.len();
-    let mut line = 0;
     let mut start = 0;
-    for next in memchr_iter(b'\n', input)
+    let ends = memchr_iter(b'\n', input)
         .map(|i| i + 1)
-        .chain((input.last() != Some(&b'\n') && !input.is_empty()).then_some(input.len()))
-    {
-        line += 1;
+        .chain((input.last() != Some(&b'\n') && !input.is_empty()).then_some(input.len()));
+    for (index, next) in ends.enumerate() {
+        let line = index + 1;
         let bytes = &input[start..next];
         let this_start = start;
         start = next;

@@ -12,4 +12,6 @@ mod plan;
 mod stream;
 
 pub use plan::{FileMarkers, Found, Plan, PlannedMarker, Replacement, RewriteError};
-pub use stream::{Resolved, STDIN_SCOPE, StreamError, apply_replacements, resolve_text, run_jobs};
+pub use stream::{
+    Resolved, STDIN_SCOPE, ScanWarning, StreamError, apply_replacements, resolve_text, run_jobs,
+};

@@ -28,13 +28,22 @@ pub enum StreamError {
     Rewrite(RewriteError),
 }
 
+/// Something a scan warned about (e.g. a stale cache entry served).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanWarning {
+    /// The scan's name.
+    pub scan: String,
+    /// The warning.
+    pub message: String,
+}
+
 /// A resolved text: its replacements, and what the scans warned about.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
     /// Byte replacements in text order (none when nothing changes).
     pub replacements: Vec<Replacement>,
-    /// `(scan, warning)`, e.g. a stale cache entry served.
-    pub warnings: Vec<(String, String)>,
+    /// What the scans warned about.
+    pub warnings: Vec<ScanWarning>,
 }
 
 /// Runs the plan's scans; every failure is returned, or every outcome (indexed like
@@ -42,7 +51,7 @@ pub struct Resolved {
 pub fn run_jobs(
     plan: &Plan<'_>,
     scanner: &Scanner,
-) -> Result<(Vec<ScanOutcome>, Vec<(String, String)>), ScanErrors> {
+) -> Result<(Vec<ScanOutcome>, Vec<ScanWarning>), ScanErrors> {
     let mut outcomes = Vec::with_capacity(plan.jobs.len());
     let mut errors = Vec::new();
     for result in scanner.run(&plan.jobs) {
@@ -58,7 +67,12 @@ pub fn run_jobs(
         .jobs
         .iter()
         .zip(&outcomes)
-        .filter_map(|(job, o)| Some((job.scan.name.clone(), o.warning.clone()?)))
+        .filter_map(|(job, o)| {
+            Some(ScanWarning {
+                scan: job.scan.name.clone(),
+                message: o.warning.clone()?,
+            })
+        })
         .collect();
     Ok((outcomes, warnings))
 }
