@@ -30,7 +30,7 @@ pub fn run(args: &FunctionArgs) -> CliResult {
     let cwd = std::env::current_dir()
         .context("cannot find the working directory")
         .or_failure()?;
-    let scanner = Scanner::new(workspace::scan_options(&args.source));
+    let scanner = Scanner::new(workspace::scan_options(&args.source)?);
     let output = crate::krm::run(&input, &cwd, &scanner).or_invalid()?;
     // kustomize shows stderr when the function fails; kpt shows the results.
     for result in &output.results {

@@ -48,7 +48,7 @@ pub fn run(args: &PostRenderArgs) -> CliResult {
     for warning in &config.warnings {
         log::warn(warning);
     }
-    let scanner = Scanner::new(workspace::scan_options(&args.source));
+    let scanner = Scanner::new(workspace::scan_options(&args.source)?);
     let resolved = match crate::postrender::post_render(&config, &input, &scanner) {
         Ok(resolved) => resolved,
         Err(StreamError::Invalid(diagnostics)) => {
