@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use crate::cache::CacheError;
 use crate::config::ConfigError;
+use crate::config::migrate::MigrateError;
 use crate::credentials::CredentialError;
 use crate::files::{LoadError, WalkError};
 use crate::git::GitError;
@@ -16,7 +17,6 @@ use crate::marker::{Form, MissingDigest, OverlappingEdits};
 use crate::resolve::RewriteError;
 use crate::source::layout::LayoutError;
 use crate::writeback::gitrepo::GitRepoError;
-use crate::writeback::migrate::MigrateError;
 use crate::writeback::run::WritebackError;
 use crate::writeback::settings::SettingsError;
 use crate::writeback::template::TemplateError;

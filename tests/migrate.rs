@@ -1,16 +1,35 @@
 //! `imagescan migrate` on golden cases (testdata/migrate/<case>/in → want, byte for
-//! byte) and its refusals, through the real binary.
+//! byte, each followed by `check`, which must pass) and its refusals, through the real
+//! binary. The fleet-* cases are written after the fleet.yaml examples of Fleet's image
+//! scan documentation (both policies in one scan, comments between keys) and Fleet-only
+//! keys (`gitrepoName`).
 
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn migrate(dir: &Path) -> Output {
+fn imagescan(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_imagescan"))
-        .arg("migrate")
+        .args(args)
         .arg(dir)
+        .env_remove("IMAGESCAN_LOG")
         .output()
         .expect("imagescan runs")
+}
+
+fn migrate(dir: &Path) -> Output {
+    imagescan(&["migrate"], dir)
+}
+
+/// `imagescan check DIR` passes.
+fn assert_check_passes(dir: &Path, what: &str) {
+    let out = imagescan(&["check"], dir);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what}: check after migrate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -37,7 +56,7 @@ fn golden_cases() {
         .map(|e| e.unwrap().path())
         .collect();
     cases.sort();
-    assert!(cases.len() >= 6, "golden cases missing");
+    assert!(cases.len() >= 8, "golden cases missing");
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
         let dir = tempfile::tempdir().unwrap();
@@ -61,6 +80,7 @@ fn golden_cases() {
                 String::from_utf8_lossy(&expected)
             );
         }
+        assert_check_passes(dir.path(), &name);
         // A second run has nothing left to do and changes nothing.
         let again = migrate(dir.path());
         assert!(again.status.success(), "{name}: second run");
@@ -126,4 +146,101 @@ fn symlinked_fleet_yaml_is_refused() {
         fs::read_to_string(&target).unwrap(),
         "imageScans:\n- tagName: web\n  image: a\n"
     );
+}
+
+#[test]
+fn what_fleet_ignores_is_dropped_and_reported() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/migrate");
+    for (name, expected) in [
+        (
+            "fleet-docs-both-policies",
+            &[
+                "fleet.yaml:10: dropped imageScans[0].policy.alphabetical: `alphabetical` is ignored because `semver` is also given",
+            ][..],
+        ),
+        (
+            "fleet-only-keys",
+            &[
+                "fleet.yaml:4: dropped imageScans[0].gitrepoName: not an imagescan key",
+                "fleet.yaml:12: dropped imageScans[1].gitrepoName: not an imagescan key",
+                "fleet.yaml:16: dropped imageScans[1].policy.flavour: not an imagescan key",
+            ][..],
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&case.join(name).join("in"), dir.path());
+        let out = migrate(dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
+        let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("dropped")).collect();
+        assert_eq!(warnings.len(), expected.len(), "{name}: {stderr}");
+        for (line, want) in warnings.iter().zip(expected) {
+            assert!(line.contains(want), "{name}: {line:?} should say {want:?}");
+        }
+    }
+}
+
+#[test]
+fn dry_run_prints_the_result_and_writes_nothing() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/migrate/fleet-only-keys");
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&case.join("in"), dir.path());
+    let before = fs::read(dir.path().join("fleet.yaml")).unwrap();
+    let out = imagescan(&["migrate", "--dry-run"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        out.stdout,
+        fs::read(case.join("want/imagescan.yaml")).unwrap(),
+        "stdout is the imagescan.yaml a real run writes"
+    );
+    assert_eq!(listing(dir.path()), ["fleet.yaml"]);
+    assert_eq!(fs::read(dir.path().join("fleet.yaml")).unwrap(), before);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing written"));
+}
+
+#[test]
+fn a_result_that_would_fail_check_is_refused_before_writing() {
+    let cases: &[(&str, &str, Option<&str>, &str)] = &[
+        (
+            "an interval check rejects",
+            "imageScans:\n- tagName: web\n  image: registry.example.com/web\n  policy:\n    semver:\n      range: \"*\"\n  interval: 1w\n",
+            None,
+            "[invalid-duration]",
+        ),
+        (
+            "an existing imagescan.yaml check rejects",
+            "imageScans:\n- tagName: web\n  image: registry.example.com/web\n",
+            Some("registries:\n- host: https://registry.example.com\n"),
+            "[invalid-host]",
+        ),
+    ];
+    for (what, fleet, imagescan_yaml, code) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("fleet.yaml"), fleet).unwrap();
+        if let Some(text) = imagescan_yaml {
+            fs::write(dir.path().join("imagescan.yaml"), text).unwrap();
+        }
+        for args in [&["migrate"][..], &["migrate", "--dry-run"][..]] {
+            let out = imagescan(args, dir.path());
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{what} {args:?}: {stderr}");
+            assert!(out.stdout.is_empty(), "{what} {args:?}");
+            assert!(
+                stderr.contains("imagescan.yaml as migrate would write it does not pass `check`"),
+                "{what}: {stderr}"
+            );
+            assert!(stderr.contains(code), "{what}: {stderr}");
+            assert_eq!(
+                fs::read_to_string(dir.path().join("fleet.yaml")).unwrap(),
+                *fleet
+            );
+            let got = fs::read_to_string(dir.path().join("imagescan.yaml")).ok();
+            assert_eq!(got.as_deref(), *imagescan_yaml, "{what}");
+        }
+    }
 }

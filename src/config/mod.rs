@@ -11,6 +11,7 @@
 mod discovery;
 pub mod duration;
 mod function;
+pub mod migrate;
 mod raw;
 mod scope;
 mod validate;
@@ -28,6 +29,7 @@ use crate::platform::Platform;
 use crate::policy::TagPolicy;
 use crate::reference::Reference;
 use discovery::{ReadError, Role};
+use raw::FileKind;
 
 /// Where something was defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -343,6 +345,59 @@ impl ConfigSet {
             |r| &r.scope,
         )
     }
+}
+
+/// What `check` reports for one configuration file's `text` as if it were the file at
+/// `path` (whose directory exists): the same parse, validation and duplicate check
+/// [`ConfigSet::load`] runs on each file, for a text not written yet (`migrate` checks
+/// what it would write). Returns the errors and the warnings.
+pub(crate) fn check_text(
+    text: &str,
+    kind: FileKind,
+    path: &Path,
+    display: &Path,
+) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let dir = parent
+        .canonicalize()
+        .unwrap_or_else(|_| parent.to_path_buf());
+    let root = discovery::repository_root(&dir);
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let raw = raw::parse(text, kind, display, &mut errors);
+    let cx = validate::FileContext {
+        display,
+        dir: &dir,
+        scope: &dir,
+        root: Some(&root),
+        kind,
+    };
+    let valid = validate::validate(raw, &cx, &mut errors, &mut warnings);
+    let one_file = |list: &[(String, Location)], code, what| {
+        scope::duplicates(
+            list.iter().map(|(name, at)| scope::Definition {
+                scope: &dir,
+                name,
+                at,
+                role: Role::Enclosing,
+            }),
+            code,
+            what,
+        )
+    };
+    errors.extend(one_file(&valid.names, Code::DuplicateScan, "scan"));
+    errors.extend(one_file(
+        &valid.hosts,
+        Code::DuplicateRegistry,
+        "registry host",
+    ));
+    errors.sort_by_key(|d| d.line);
+    (errors, warnings)
 }
 
 /// The duplicate check's view of the names collected by [`ConfigSet::load`].

@@ -9,7 +9,6 @@
 
 mod change;
 pub mod gitrepo;
-pub mod migrate;
 pub mod run;
 pub mod settings;
 pub mod template;

@@ -4,16 +4,29 @@
 //! key order, CRLF line ends, a missing final newline — stays. Fleet ≥ 0.15 rejects
 //! `imageScans` in fleet.yaml unless its own scanner is on.
 //!
+//! What imagescan reads from fleet.yaml but would reject in imagescan.yaml is dropped on
+//! the way, the way Fleet and imagescan already ignore it: a second policy (semver wins
+//! over alphabetical, Fleet's precedence) and keys imagescan does not know (Fleet-only
+//! keys such as `gitrepoName`). Each drop is returned in [`Migration::dropped`] for the
+//! command to report. The result is then checked with the validation `check` runs; a
+//! result that would fail it is refused ([`MigrateError::Invalid`]) before anything is
+//! written, so migrate never produces a configuration `check` rejects.
+//!
 //! The edit is a byte-level cut located with saphyr spans (top-level keys' lines); the
-//! YAML is never re-emitted. [`plan`] is pure; [`migrate_dir`] reads and writes the two
-//! files (atomically, imagescan.yaml first, so an interruption never loses a scan).
+//! YAML is never re-emitted. [`plan`] computes both files (reading nothing but the
+//! location of the directory, for the validation's path rules); [`prepare_dir`] reads
+//! the two files and plans, [`Prepared::write`] writes them (atomically, imagescan.yaml
+//! first, so an interruption never loses a scan).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use saphyr::{LoadableYamlNode as _, MarkedYaml, Scalar, YamlData};
 
-use crate::writeback::write_atomic;
+use super::check_text;
+use super::raw::FileKind;
+use crate::diagnostic::{Code, Diagnostics};
+use crate::fsutil::write_atomic;
 
 /// Why the migration cannot be done.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +69,14 @@ pub enum MigrateError {
         /// The tagName.
         name: String,
     },
+    /// The configuration migrate would write does not pass `check`.
+    #[error("{path} as migrate would write it does not pass `check`; nothing was written")]
+    Invalid {
+        /// The file that would be written.
+        path: PathBuf,
+        /// What `check` would report.
+        source: Diagnostics,
+    },
     /// fleet.yaml or imagescan.yaml is a symbolic link (it could point outside DIR).
     #[error("{path} is a symbolic link; migrate edits only regular files inside DIR")]
     Symlink {
@@ -73,6 +94,34 @@ pub struct Migration {
     pub imagescan: String,
     /// How many scans moved (0 when imagescan.yaml already had all of them).
     pub moved: usize,
+    /// What was left behind because imagescan ignores it in fleet.yaml.
+    pub dropped: Vec<Dropped>,
+}
+
+/// A part of a fleet.yaml scan that migrate did not carry over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dropped {
+    /// fleet.yaml.
+    pub path: PathBuf,
+    /// 1-based line of the dropped key in fleet.yaml.
+    pub line: usize,
+    /// The key, e.g. `imageScans[0].policy.alphabetical`.
+    pub field: String,
+    /// Why it was dropped.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: dropped {}: {}",
+            self.path.display(),
+            self.line,
+            self.field,
+            self.reason
+        )
+    }
 }
 
 /// What [`migrate_dir`] did.
@@ -86,6 +135,8 @@ pub enum MigrateOutcome {
         scans: usize,
         /// Whether imagescan.yaml was created.
         created: bool,
+        /// What was left behind.
+        dropped: Vec<Dropped>,
     },
 }
 
@@ -103,8 +154,35 @@ struct Block {
 }
 
 /// Computes the migration of `fleet` (fleet.yaml text) into `imagescan` (imagescan.yaml
-/// text, when it exists). `None` when fleet.yaml has no `imageScans`.
+/// text, when it exists). `None` when fleet.yaml has no `imageScans`. The paths are
+/// where the files are (their directory must exist): the result is checked as `check`
+/// would check those files, and refused when it would fail.
 pub fn plan(
+    fleet: &str,
+    imagescan: Option<&str>,
+    fleet_path: &Path,
+    imagescan_path: &Path,
+) -> Result<Option<Migration>, MigrateError> {
+    let Some(migration) = merge(fleet, imagescan, fleet_path, imagescan_path)? else {
+        return Ok(None);
+    };
+    for (text, kind, path) in [
+        (&migration.imagescan, FileKind::ImageScan, imagescan_path),
+        (&migration.fleet, FileKind::Fleet, fleet_path),
+    ] {
+        let (errors, _) = check_text(text, kind, path, path);
+        if !errors.is_empty() {
+            return Err(MigrateError::Invalid {
+                path: path.to_path_buf(),
+                source: Diagnostics(errors),
+            });
+        }
+    }
+    Ok(Some(migration))
+}
+
+/// [`plan`] before the final check.
+fn merge(
     fleet: &str,
     imagescan: Option<&str>,
     fleet_path: &Path,
@@ -128,12 +206,14 @@ pub fn plan(
     if !block_text.ends_with('\n') {
         block_text.push_str(eol);
     }
+    let (block_text, dropped) = drop_ignored(&block_text, block.key_line, fleet_path);
 
     let Some(existing) = imagescan else {
         return Ok(Some(Migration {
             fleet: new_fleet,
             imagescan: block_text,
             moved: block.tag_names.len(),
+            dropped,
         }));
     };
     let is_lines = lines(existing);
@@ -149,6 +229,7 @@ pub fn plan(
             fleet: new_fleet,
             imagescan: out,
             moved: block.tag_names.len(),
+            dropped,
         }));
     };
     // Scans already in imagescan.yaml: all of them means an interrupted earlier run
@@ -165,6 +246,7 @@ pub fn plan(
                 fleet: new_fleet,
                 imagescan: existing.to_owned(),
                 moved: 0,
+                dropped,
             }));
         }
         let (name, line) = present[0];
@@ -189,7 +271,8 @@ pub fn plan(
             });
         }
     }
-    let items = &fleet_lines[block.key_line + 1..block.end_line];
+    let block_lines = lines(&block_text);
+    let items = &block_lines[1..];
     let shift = dash_indent(&is_lines[target.key_line + 1..target.end_line])
         .zip(dash_indent(items))
         .map(|(want, have)| want as isize - have as isize)
@@ -209,34 +292,183 @@ pub fn plan(
         fleet: new_fleet,
         imagescan: out,
         moved: block.tag_names.len(),
+        dropped,
     }))
 }
 
-/// Migrates `dir`: reads fleet.yaml and imagescan.yaml there, writes both atomically.
-pub fn migrate_dir(dir: &Path) -> Result<MigrateOutcome, MigrateError> {
+/// A migration planned for a directory, not written yet.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// `DIR/fleet.yaml`.
+    pub fleet_path: PathBuf,
+    /// `DIR/imagescan.yaml`.
+    pub imagescan_path: PathBuf,
+    /// imagescan.yaml as it is now, if it exists.
+    pub old_imagescan: Option<String>,
+    /// Both files as they will be.
+    pub migration: Migration,
+}
+
+impl Prepared {
+    /// Whether imagescan.yaml is created (it does not exist yet).
+    pub fn creates(&self) -> bool {
+        self.old_imagescan.is_none()
+    }
+
+    /// Writes both files, imagescan.yaml first (a run interrupted between the two is
+    /// finished by running again: scans already moved are recognised).
+    pub fn write(&self) -> Result<(), MigrateError> {
+        let write = |path: &Path, text: &str| {
+            write_atomic(path, text.as_bytes()).map_err(|source| MigrateError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        if self.old_imagescan.as_deref() != Some(self.migration.imagescan.as_str()) {
+            write(&self.imagescan_path, &self.migration.imagescan)?;
+        }
+        write(&self.fleet_path, &self.migration.fleet)
+    }
+}
+
+/// Reads fleet.yaml and imagescan.yaml in `dir` and plans the migration; `None` when
+/// there is nothing to move. Nothing is written.
+pub fn prepare_dir(dir: &Path) -> Result<Option<Prepared>, MigrateError> {
     let fleet_path = dir.join("fleet.yaml");
     let imagescan_path = dir.join("imagescan.yaml");
     let Some(fleet) = read_regular(&fleet_path)? else {
+        return Ok(None);
+    };
+    let old_imagescan = read_regular(&imagescan_path)?;
+    let Some(migration) = plan(
+        &fleet,
+        old_imagescan.as_deref(),
+        &fleet_path,
+        &imagescan_path,
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Prepared {
+        fleet_path,
+        imagescan_path,
+        old_imagescan,
+        migration,
+    }))
+}
+
+/// Migrates `dir`: plans ([`prepare_dir`]), then writes both files atomically.
+pub fn migrate_dir(dir: &Path) -> Result<MigrateOutcome, MigrateError> {
+    let Some(prepared) = prepare_dir(dir)? else {
         return Ok(MigrateOutcome::NothingToDo);
     };
-    let imagescan = read_regular(&imagescan_path)?;
-    let Some(m) = plan(&fleet, imagescan.as_deref(), &fleet_path, &imagescan_path)? else {
-        return Ok(MigrateOutcome::NothingToDo);
-    };
-    let write = |path: &Path, text: &str| {
-        write_atomic(path, text.as_bytes()).map_err(|source| MigrateError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
-    if imagescan.as_deref() != Some(m.imagescan.as_str()) {
-        write(&imagescan_path, &m.imagescan)?;
-    }
-    write(&fleet_path, &m.fleet)?;
+    prepared.write()?;
     Ok(MigrateOutcome::Moved {
-        scans: m.moved,
-        created: imagescan.is_none(),
+        scans: prepared.migration.moved,
+        created: prepared.creates(),
+        dropped: prepared.migration.dropped,
     })
+}
+
+/// Removes from `block` (a standalone `imageScans:` block, cut from fleet.yaml at the
+/// 0-based line `first_line`) what imagescan ignores in fleet.yaml but rejects in
+/// imagescan.yaml: the policies Fleet's precedence ignores (`policy-ignored` when read
+/// as fleet.yaml) and keys imagescan does not know (`unknown-field` when read as
+/// imagescan.yaml). Returns the block left and what was dropped, in line order.
+fn drop_ignored(block: &str, first_line: usize, fleet_path: &Path) -> (String, Vec<Dropped>) {
+    let (_, ignored) = check_text(block, FileKind::Fleet, fleet_path, fleet_path);
+    let (unknown, _) = check_text(block, FileKind::ImageScan, fleet_path, fleet_path);
+    let mut found: Vec<Dropped> = ignored
+        .into_iter()
+        .filter(|d| d.code == Code::PolicyIgnored)
+        .map(|d| {
+            // "`alphabetical` is ignored because `semver` is also given (…); keep only one"
+            let reason = d
+                .message
+                .split("; keep")
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            (d, reason)
+        })
+        .chain(
+            unknown
+                .into_iter()
+                .filter(|d| d.code == Code::UnknownField)
+                .map(|d| {
+                    let reason =
+                        "not an imagescan key (ignored in fleet.yaml, an error in imagescan.yaml)";
+                    (d, reason.to_owned())
+                }),
+        )
+        .filter(|(d, _)| d.line > 1)
+        .map(|(d, reason)| Dropped {
+            path: fleet_path.to_path_buf(),
+            line: first_line + d.line,
+            field: d.field.unwrap_or_default(),
+            reason,
+        })
+        .collect();
+    found.sort_by_key(|d| d.line);
+    found.dedup_by_key(|d| d.line);
+    let mut text: Vec<String> = lines(block).into_iter().map(str::to_owned).collect();
+    // Bottom up, so that the lines above keep their numbers.
+    for d in found.iter().rev() {
+        remove_entry(&mut text, d.line - first_line - 1);
+    }
+    (text.concat(), found)
+}
+
+/// Removes the mapping entry whose key is on line `at` (0-based), with the lines nested
+/// under it. An entry that opens a sequence item (`- key: …`) hands the dash to the
+/// entry that follows it.
+fn remove_entry(text: &mut Vec<String>, at: usize) {
+    let line = &text[at];
+    let spaces = line.len() - line.trim_start_matches(' ').len();
+    let rest = &line[spaces..];
+    let dashed = rest.starts_with("- ") || rest.starts_with("-\t");
+    let key_col = if dashed {
+        spaces + 1 + (rest[1..].len() - rest[1..].trim_start().len())
+    } else {
+        spaces
+    };
+    // Comment lines directly above the key, at its indentation, describe it.
+    let mut start = at;
+    while !dashed && start > 0 {
+        let above = &text[start - 1];
+        let indent = above.len() - above.trim_start_matches(' ').len();
+        if indent == key_col && above.trim_start().starts_with('#') {
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    let mut end = at + 1;
+    while end < text.len() {
+        let l = &text[end];
+        let blank = l.trim().is_empty();
+        let indent = l.len() - l.trim_start_matches(' ').len();
+        if !blank && indent <= key_col {
+            break;
+        }
+        end += 1;
+    }
+    // Blank lines before what follows stay with it.
+    while end > at + 1 && text[end - 1].trim().is_empty() {
+        end -= 1;
+    }
+    if dashed {
+        let next_is_sibling = text.get(end).is_some_and(|l| {
+            let indent = l.len() - l.trim_start_matches(' ').len();
+            indent == key_col && !l.trim_start().starts_with('#')
+        });
+        if next_is_sibling {
+            let prefix = text[at][..key_col].to_owned();
+            let sibling = text[end][key_col..].to_owned();
+            text[end] = format!("{prefix}{sibling}");
+        }
+    }
+    text.drain(start..end);
 }
 
 fn read_regular(path: &Path) -> Result<Option<String>, MigrateError> {
