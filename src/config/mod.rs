@@ -190,8 +190,8 @@ impl ConfigSet {
         let mut set = ConfigSet::default();
         let mut errors = Vec::new();
         let kind = match schema {
-            Schema::ImageScan => raw::FileKind::ImageScan,
-            Schema::Function => raw::FileKind::Function,
+            Schema::ImageScan => FileKind::ImageScan,
+            Schema::Function => FileKind::Function,
         };
         let scope = PathBuf::from("/");
         let file = discovery::Found {
