@@ -26,6 +26,13 @@ pub trait Backend: Debug + Send + Sync {
     /// held until the returned guard is dropped (or its holder dies).
     fn lock(&self, key: &CacheKey) -> Result<Locked, CacheError>;
 
+    /// When `host`'s quota window ends (Unix milliseconds), if one was recorded: until
+    /// then no process sharing the store calls the host.
+    fn read_window(&self, host: &str) -> Result<Option<u64>, CacheError>;
+
+    /// Records that `host` is out of quota until `until_ms` (Unix milliseconds).
+    fn write_window(&self, host: &str, until_ms: u64) -> Result<(), CacheError>;
+
     /// Reads the entries of `keys` ahead, in as few round trips as the store allows, so
     /// that the lookups that follow are served from memory when fresh. The default does
     /// nothing (reading a local file is as cheap as reading memory).

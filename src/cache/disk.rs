@@ -1,5 +1,5 @@
 //! [`DiskStore`]: the cache in one directory, one JSON file per entry (the embedded
-//! default). Writes are atomic (temp file + rename) and the refresh lock is a `flock`
+//! default), and one per registry host that announced it is out of quota. Writes are atomic (temp file + rename) and the refresh lock is a `flock`
 //! on a lock file per entry, released by the kernel when its holder dies.
 
 use std::path::{Path, PathBuf};
@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use super::backend::{Backend, Locked};
 use super::entry::FORMAT_VERSION;
-use super::files::{self, ENTRY_SUFFIX, EntryLock, FileKind, LOCK_SUFFIX};
+use super::files::{self, ENTRY_SUFFIX, EntryLock, FileKind, LOCK_SUFFIX, WINDOW_SUFFIX};
+use super::key::window_stem;
 use super::{CacheError, CacheKey, Entry};
 
 /// The cache in one directory.
@@ -98,7 +99,7 @@ impl DiskStore {
             }
             match kind {
                 FileKind::Entry => cleared.entries += 1,
-                FileKind::Lock | FileKind::Temp => cleared.other += 1,
+                FileKind::Lock | FileKind::Window | FileKind::Temp => cleared.other += 1,
             }
         }
         Ok(cleared)
@@ -141,6 +142,27 @@ impl Backend for DiskStore {
         files::write_atomic(&files::path(&self.dir, &stem, ENTRY_SUFFIX), &stem, &bytes)
     }
 
+    fn read_window(&self, host: &str) -> Result<Option<u64>, CacheError> {
+        let path = files::path(&self.dir, &window_stem(host), WINDOW_SUFFIX);
+        let Some(bytes) = files::read_regular(&path)? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_slice::<Window>(&bytes)
+            .ok()
+            .filter(|w| w.host == host)
+            .map(|w| w.until_ms))
+    }
+
+    fn write_window(&self, host: &str, until_ms: u64) -> Result<(), CacheError> {
+        let stem = window_stem(host);
+        let window = Window {
+            host: host.to_owned(),
+            until_ms,
+        };
+        let bytes = serde_json::to_vec(&window).expect("windows serialise");
+        files::write_atomic(&files::path(&self.dir, &stem, WINDOW_SUFFIX), &stem, &bytes)
+    }
+
     fn lock(&self, key: &CacheKey) -> Result<Locked, CacheError> {
         let path = files::path(&self.dir, &key.file_stem(), LOCK_SUFFIX);
         let (lock, waited) = EntryLock::acquire(&path)?;
@@ -149,6 +171,15 @@ impl Backend for DiskStore {
             waited,
         })
     }
+}
+
+/// A quota window file.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Window {
+    /// The registry host.
+    pub(crate) host: String,
+    /// When the window ends, in Unix milliseconds.
+    pub(crate) until_ms: u64,
 }
 
 /// Reads and parses an entry file; unparseable content and other format versions read

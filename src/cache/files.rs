@@ -1,4 +1,4 @@
-//! The cache directory's files: names, reads that refuse links, atomic writes (temp file
+//! The cache directory's files (entries, locks, quota windows): names, reads that refuse links, atomic writes (temp file
 //! in the same directory, then rename) and per-entry lock files (`flock` through
 //! std's `File::lock`). Only names this module makes are ever read, replaced or removed.
 
@@ -14,6 +14,8 @@ use super::CacheError;
 pub(crate) const ENTRY_SUFFIX: &str = ".json";
 /// Lock files: `<64 hex>.lock`.
 pub(crate) const LOCK_SUFFIX: &str = ".lock";
+/// Quota windows of registry hosts: `<64 hex>.window`.
+pub(crate) const WINDOW_SUFFIX: &str = ".window";
 /// Temp files: `.<64 hex>.<pid>.<n>.tmp`.
 const TEMP_SUFFIX: &str = ".tmp";
 
@@ -22,6 +24,7 @@ const TEMP_SUFFIX: &str = ".tmp";
 pub(crate) enum FileKind {
     Entry,
     Lock,
+    Window,
     Temp,
 }
 
@@ -36,6 +39,9 @@ pub(crate) fn classify(name: &str) -> Option<FileKind> {
     }
     if let Some(stem) = name.strip_suffix(LOCK_SUFFIX) {
         return is_stem(stem).then_some(FileKind::Lock);
+    }
+    if let Some(stem) = name.strip_suffix(WINDOW_SUFFIX) {
+        return is_stem(stem).then_some(FileKind::Window);
     }
     let inner = name.strip_prefix('.')?.strip_suffix(TEMP_SUFFIX)?;
     let mut parts = inner.split('.');
@@ -198,6 +204,8 @@ mod tests {
             (format!("{stem}.json"), Some(FileKind::Entry)),
             (format!("{stem}.lock"), Some(FileKind::Lock)),
             (format!(".{stem}.123.0.tmp"), Some(FileKind::Temp)),
+            (format!("{stem}.window"), Some(FileKind::Window)),
+            (format!("{stem}.windows"), None),
             (format!("{}.json", &stem[1..]), None),
             (format!("{}.json", stem.to_uppercase()), None),
             (format!("{stem}.json.bak"), None),

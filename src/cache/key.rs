@@ -64,15 +64,25 @@ impl CacheKey {
             repository: &self.repository,
             identity: self.identity.as_deref(),
         };
-        let json = serde_json::to_vec(&material).expect("key material serialises");
-        let digest = Sha256::digest(&json);
-        let mut hex = String::with_capacity(64);
-        for byte in digest {
-            hex.push(char::from_digit(u32::from(byte >> 4), 16).expect("nibble"));
-            hex.push(char::from_digit(u32::from(byte & 0xf), 16).expect("nibble"));
-        }
-        hex
+        hex_sha256(&serde_json::to_vec(&material).expect("key material serialises"))
     }
+}
+
+/// The name (without extension) under which a registry host's quota window is kept:
+/// 64 hex digits of SHA-256 over a serialised `("quota-window", host)`, never equal to
+/// an entry's.
+pub(crate) fn window_stem(host: &str) -> String {
+    hex_sha256(&serde_json::to_vec(&("quota-window", KEY_FORMAT, host)).expect("serialises"))
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        hex.push(char::from_digit(u32::from(byte >> 4), 16).expect("nibble"));
+        hex.push(char::from_digit(u32::from(byte & 0xf), 16).expect("nibble"));
+    }
+    hex
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub use entry::{DigestRecord, Entry, FORMAT_VERSION, FailureRecord, Item, TagLis
 pub use error::{CacheError, FetchError};
 pub use key::CacheKey;
 pub use status::{CacheStatus, DEFAULT_MAX_STALE, Lookup, Mode};
-pub use store::{Cache, unix_now};
+pub use store::{Cache, unix_now, unix_now_ms};
 
 /// The cache directory from the process environment: `$IMAGESCAN_CACHE_DIR`, else
 /// `$XDG_CACHE_HOME/imagescan`, else `~/.cache/imagescan`.

@@ -89,6 +89,26 @@ impl Cache {
         self.backend.take_warnings()
     }
 
+    /// When `host`'s quota window ends, if a process sharing the cache recorded one that
+    /// has not ended yet.
+    pub fn quota_window(&self, host: &str) -> Result<Option<SystemTime>, CacheError> {
+        let now = unix_now_ms();
+        Ok(self
+            .backend
+            .read_window(host)?
+            .filter(|&until| until > now)
+            .map(|until| UNIX_EPOCH + Duration::from_millis(until)))
+    }
+
+    /// Records that `host` is out of quota until `until`, for every process sharing the
+    /// cache.
+    pub fn set_quota_window(&self, host: &str, until: SystemTime) -> Result<(), CacheError> {
+        let until_ms = until
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self.backend.write_window(host, until_ms)
+    }
+
     /// Every entry in the cache directory (none if it does not exist).
     pub fn list(&self) -> Result<Listing, CacheError> {
         self.disk.list()
@@ -319,6 +339,13 @@ impl Cache {
         self.now = Some(now);
         self
     }
+}
+
+/// Milliseconds since the Unix epoch (the clock of quota windows).
+pub fn unix_now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Seconds since the Unix epoch (the clock entries are stamped with).

@@ -181,7 +181,7 @@ pub fn scan_options(args: &SourceArgs) -> Result<ScanOptions, CliError> {
 }
 
 /// Runs `jobs` and reports, as warnings, what the scanner worked around (a shared cache
-/// that was down…).
+/// that was down…), and at debug level (`-v`) the quota each registry announced.
 pub fn scan_jobs(
     jobs: &[ScanJob<'_>],
     args: &SourceArgs,
@@ -190,6 +190,18 @@ pub fn scan_jobs(
     let results = scanner.run(jobs);
     for warning in scanner.warnings() {
         log::warn(warning);
+    }
+    for (host, quota) in scanner.quotas() {
+        let count = |n: Option<u64>| n.map_or_else(|| "?".to_owned(), |n| n.to_string());
+        let window = quota
+            .window
+            .map(|w| format!(" per {}", crate::cache::Age(w)))
+            .unwrap_or_default();
+        log::debug(format_args!(
+            "registry {host}: quota {} of {} requests left{window}",
+            count(quota.remaining),
+            count(quota.limit)
+        ));
     }
     Ok(results)
 }

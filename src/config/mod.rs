@@ -79,6 +79,8 @@ pub struct RegistryHost {
     pub ca_file: Option<PathBuf>,
     /// OCI layouts directory, absolute (resolved against the defining file).
     pub layout: Option<PathBuf>,
+    /// Requests per second to this host, across all scans of a process (`rateLimit`).
+    pub rate_limit: Option<f64>,
     /// The directory whose subtree the entry applies to (absolute, symlinks resolved).
     pub scope: PathBuf,
     /// Where the entry is.

@@ -113,6 +113,7 @@ pub(crate) struct RawRegistry {
     pub insecure: Option<Spanned<bool>>,
     pub ca_file: Option<Spanned<String>>,
     pub layout: Option<Spanned<String>>,
+    pub rate_limit: Option<Spanned<f64>>,
 }
 
 /// `commit:`.
@@ -308,6 +309,24 @@ impl Walker<'_, '_> {
         }
     }
 
+    fn number(&mut self, entry: &Entry<'_, '_>, field: &str) -> Option<Spanned<f64>> {
+        let value = match &untag(entry.value).data {
+            #[allow(clippy::cast_precision_loss)]
+            YamlData::Value(Scalar::Integer(i)) => *i as f64,
+            YamlData::Value(Scalar::FloatingPoint(f)) => f.into_inner(),
+            YamlData::Value(Scalar::Null) => return None,
+            _ => {
+                let name = join(field, &entry.key);
+                self.wrong_type(entry.value, entry.line, &name, "a number");
+                return None;
+            }
+        };
+        Some(Spanned {
+            value,
+            line: line_of(entry.value),
+        })
+    }
+
     fn boolean(&mut self, entry: &Entry<'_, '_>, field: &str) -> Option<Spanned<bool>> {
         match &untag(entry.value).data {
             YamlData::Value(Scalar::Boolean(b)) => Some(Spanned {
@@ -500,7 +519,14 @@ impl Walker<'_, '_> {
     }
 
     fn registry(&mut self, node: &MarkedYaml<'_>, field: String) -> RawRegistry {
-        const KNOWN: &[&str] = &["host", "endpoint", "insecure", "caFile", "layout"];
+        const KNOWN: &[&str] = &[
+            "host",
+            "endpoint",
+            "insecure",
+            "caFile",
+            "layout",
+            "rateLimit",
+        ];
         let line = line_of(node);
         let mut reg = RawRegistry {
             line,
@@ -514,6 +540,7 @@ impl Walker<'_, '_> {
                     "insecure" => reg.insecure = self.boolean(e, &field),
                     "caFile" => reg.ca_file = self.string(e, &field),
                     "layout" => reg.layout = self.string(e, &field),
+                    "rateLimit" => reg.rate_limit = self.number(e, &field),
                     _ => self.unknown(e, &field, KNOWN),
                 }
             }

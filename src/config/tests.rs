@@ -413,3 +413,41 @@ fn nested_files_in_name_order_and_directories_named_like_config_files() {
         ]
     );
 }
+
+#[test]
+fn rate_limits_are_positive_numbers_and_errors_name_file_line_and_field() {
+    let tmp = repo(&[(
+        "imagescan.yaml",
+        "registries:\n- host: a.example.com\n  rateLimit: 2.5\n- host: b.example.com\n  rateLimit: 0\n- host: c.example.com\n  rateLimit: fast\n- host: d.example.com\n  rateLimit: -1\n",
+    )]);
+    let errs = errors(tmp.path(), &[]);
+    let found: Vec<(usize, Code, String)> = errs
+        .iter()
+        .map(|e| (e.line, e.code, e.field.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                5,
+                Code::InvalidRateLimit,
+                "registries[1].rateLimit".to_owned()
+            ),
+            (7, Code::WrongType, "registries[2].rateLimit".to_owned()),
+            (
+                9,
+                Code::InvalidRateLimit,
+                "registries[3].rateLimit".to_owned()
+            ),
+        ],
+        "{errs:#?}"
+    );
+    assert!(errs.iter().all(|e| e.path.ends_with("imagescan.yaml")));
+    let ok = repo(&[(
+        "imagescan.yaml",
+        "registries:\n- host: a.example.com\n  rateLimit: 2.5\n- host: b.example.com\n  rateLimit: 10\n",
+    )]);
+    let set = ConfigSet::load(ok.path(), &[]).unwrap();
+    let rates: Vec<_> = set.registries.iter().map(|r| r.rate_limit).collect();
+    assert_eq!(rates, [Some(2.5), Some(10.0)]);
+}

@@ -419,6 +419,22 @@ impl Checker<'_, '_> {
             .layout
             .as_ref()
             .and_then(|p| self.resolve(p, &f("layout"), PathKind::Directory));
+        let rate_limit = raw.rate_limit.as_ref().and_then(|r| {
+            if r.value.is_finite() && r.value > 0.0 && r.value <= 100_000.0 {
+                Some(r.value)
+            } else {
+                self.error(
+                    r.line,
+                    Code::InvalidRateLimit,
+                    f("rateLimit"),
+                    format!(
+                        "{} is not a request rate; write requests per second above 0, e.g. 5 or 0.5",
+                        r.value
+                    ),
+                );
+                None
+            }
+        });
         if self.errors.len() > before {
             return None;
         }
@@ -428,6 +444,7 @@ impl Checker<'_, '_> {
             insecure: raw.insecure.is_some_and(|i| i.value),
             ca_file,
             layout,
+            rate_limit,
             scope: self.cx.scope.to_path_buf(),
             defined_at: self.location(raw.line),
         })

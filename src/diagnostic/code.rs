@@ -82,6 +82,8 @@ codes! {
     InvalidHost = "invalid-host" in Config,
     /// A registry endpoint that is not an http(s) URL.
     InvalidEndpoint = "invalid-endpoint" in Config,
+    /// A `rateLimit` that is not a positive number of requests per second.
+    InvalidRateLimit = "invalid-rate-limit" in Config,
     /// A path that is empty or otherwise unusable.
     InvalidPath = "invalid-path" in Config,
     /// A path that does not exist.

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use ureq::Agent;
@@ -23,6 +23,7 @@ use super::credential::Credential;
 use super::deadline::{Deadline, within};
 use super::error::RegistryError;
 use super::event::{Observer, RegistryEvent};
+use super::quota::HostQuota;
 use super::retry::{RetryPolicy, parse_retry_after};
 
 /// How one registry host is reached (SPEC §2 `registries:`), as plain values.
@@ -74,7 +75,21 @@ pub struct ClientOptions {
     pub deadline: Option<Deadline>,
     /// Told about waits before retries, as they happen.
     pub observer: Option<Observer>,
+    /// The host's limits, shared by every client of the host in the process.
+    pub quota: Option<SharedQuota>,
 }
+
+/// A [`HostQuota`] shared between clients (equal when it is the same one).
+#[derive(Debug, Clone)]
+pub struct SharedQuota(pub Arc<HostQuota>);
+
+impl PartialEq for SharedQuota {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SharedQuota {}
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -88,6 +103,7 @@ impl Default for ClientOptions {
             max_tags: 250_000,
             deadline: None,
             observer: None,
+            quota: None,
         }
     }
 }
@@ -425,6 +441,29 @@ impl RegistryClient {
             let Some((request_timeout, connect_timeout)) = timeouts else {
                 return Err(self.deadline_error(repository));
             };
+            // The host's limits apply to requests to the host itself (not its token
+            // service); a window it named is waited for only as long as a Retry-After
+            // would be, and never past the deadline.
+            let quota = self.options.quota.as_ref().filter(|_| self.is_own_url(url));
+            let max_wait = deadline.map_or(policy.max_retry_after, |d| {
+                d.remaining()
+                    .unwrap_or_default()
+                    .min(policy.max_retry_after)
+            });
+            let out_of_quota = |until: SystemTime| RegistryError::OutOfQuota {
+                host: self.settings.host.clone(),
+                repository: repository.to_owned(),
+                wait: until.duration_since(SystemTime::now()).unwrap_or_default(),
+            };
+            let _permit = match quota {
+                Some(quota) => Some(
+                    quota
+                        .0
+                        .acquire(max_wait)
+                        .map_err(|closed| out_of_quota(closed.until))?,
+                ),
+                None => None,
+            };
             let outcome = self.send_once(
                 agent,
                 Request {
@@ -437,6 +476,12 @@ impl RegistryClient {
                     connect_timeout,
                 },
             );
+            if let (Some(quota), Ok(exchange)) = (quota, &outcome) {
+                // A window learnt here holds back every later request to the host (the
+                // retry below included) until it ends.
+                quota.0.observe(exchange.status, &exchange.headers);
+            }
+            drop(_permit);
             failed += 1;
             let (retry_after, reason) = match outcome {
                 Ok(exchange) if exchange.status == 429 || (500..600).contains(&exchange.status) => {

@@ -133,6 +133,20 @@ pub enum RegistryError {
         /// How many attempts were made.
         attempts: u32,
     },
+    /// The host said it is out of quota, and its window ends later than this command
+    /// may wait: no request was sent.
+    #[error(
+        "registry {host} is out of quota for another {}s (it said so); {repository} not requested",
+        wait.as_secs()
+    )]
+    OutOfQuota {
+        /// The registry host.
+        host: String,
+        /// The repository.
+        repository: String,
+        /// Until the window ends.
+        wait: std::time::Duration,
+    },
     /// Any other unexpected HTTP status (5xx after retries, 400, 405…).
     #[error("registry {host} answered HTTP {status} for {repository} ({attempts} attempts)")]
     Status {

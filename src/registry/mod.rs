@@ -3,7 +3,8 @@
 //! One [`RegistryClient`] per registry host, built from plain [`HostSettings`] and an
 //! optional [`Credential`]; it implements [`crate::source::TagSource`]. Inside: the
 //! request loop with timeouts, retries and the deadline ([`client`], [`retry`],
-//! [`deadline`], progress as [`event`]s), authentication
+//! [`deadline`], progress as [`event`]s), each host's concurrency, rate and announced
+//! quota ([`quota`]), authentication
 //! ([`auth`]), TLS roots ([`tls`]), paginated tag lists ([`tags`], [`link`]) and
 //! digests ([`manifest`]). [`run_bounded`] (from [`crate::parallel`]) runs many scans
 //! with a bounded number of threads. Nothing here prints, caches on disk or reads credentials files.
@@ -16,16 +17,18 @@ mod error;
 mod event;
 mod link;
 mod manifest;
+mod quota;
 mod retry;
 mod source;
 mod tags;
 mod tls;
 
 pub use crate::parallel::run_bounded;
-pub use client::{ClientOptions, HostSettings, RegistryClient};
+pub use client::{ClientOptions, HostSettings, RegistryClient, SharedQuota};
 pub use credential::Credential;
 pub use deadline::Deadline;
 pub use error::RegistryError;
 pub use event::{Observer, RegistryEvent};
 pub use manifest::MANIFEST_MEDIA_TYPES;
+pub use quota::{Announced, DEFAULT_MAX_CONCURRENT, HostQuota};
 pub use retry::RetryPolicy;

@@ -8,6 +8,7 @@
 
 mod error;
 mod outcome;
+mod quotas;
 mod runner;
 
 pub use error::{ScanError, ScanErrors, ScanFailure};

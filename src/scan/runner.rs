@@ -13,13 +13,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::error::ScanFailure;
+use super::quotas::Quotas;
 use super::{Origin, ScanError, ScanOutcome};
 use crate::cache::redis::RedisConfig;
 use crate::cache::{Cache, CacheError, CacheKey, CacheStatus, DEFAULT_MAX_STALE, Mode};
 use crate::config::{RegistryHost, Scan};
 use crate::credentials::{Credential, CredentialEnv, Secret};
 use crate::parallel::run_bounded;
-use crate::registry::{self, ClientOptions, Deadline, HostSettings, Observer, RegistryClient};
+use crate::registry::{
+    self, Announced, ClientOptions, Deadline, HostSettings, Observer, RegistryClient, SharedQuota,
+};
 use crate::source::TagSource;
 use crate::source::layout::LayoutSource;
 
@@ -83,6 +86,7 @@ pub struct Scanner {
     credentials: Mutex<HashMap<HostKey, Option<Credential>>>,
     clients: Mutex<HashMap<HostKey, Arc<RegistryClient>>>,
     cache: Mutex<Option<Cache>>,
+    quotas: Quotas,
 }
 
 impl Scanner {
@@ -94,7 +98,14 @@ impl Scanner {
             credentials: Mutex::default(),
             clients: Mutex::default(),
             cache: Mutex::default(),
+            quotas: Quotas::default(),
         }
+    }
+
+    /// What each registry host announced about its quota during the run
+    /// (`RateLimit-Remaining` / `RateLimit-Limit`), by host.
+    pub fn quotas(&self) -> Vec<(String, Announced)> {
+        self.quotas.announced()
     }
 
     /// Runs every job, `concurrency` at a time; results are in the order of `jobs`.
@@ -189,7 +200,7 @@ impl Scanner {
             }
         };
         let tags = cache.tags(&key, scan.interval, mode, || {
-            client.list_tags(&scan.reference)
+            self.fetch(host, &cache, || client.list_tags(&scan.reference))
         })?;
         let warning = match &tags.status {
             CacheStatus::Stale { reason, age } => Some(format!(
@@ -205,12 +216,30 @@ impl Scanner {
                 scan.platform.as_ref(),
                 scan.interval,
                 mode,
-                || client.digest(&scan.reference, tag, scan.platform.as_ref()),
+                || {
+                    self.fetch(host, &cache, || {
+                        client.digest(&scan.reference, tag, scan.platform.as_ref())
+                    })
+                },
             )?;
             Ok(lookup.value)
         })?;
         outcome.warning = warning;
         Ok(outcome)
+    }
+
+    /// A refresh from `host`, within the host's quota window shared through the cache:
+    /// the window other processes recorded is respected, one learnt now is recorded.
+    fn fetch<T, E>(
+        &self,
+        host: &str,
+        cache: &Cache,
+        f: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.quotas.load(host, cache);
+        let result = f();
+        self.quotas.record(host, cache);
+        result
     }
 
     /// The credential for `host`, looked up once per (host, secretRef) per run.
@@ -256,8 +285,10 @@ impl Scanner {
                 registry::Credential::identity_token(c.username(), token)
             }
         });
+        let rate = job.registry.and_then(|r| r.rate_limit);
         let options = ClientOptions {
             deadline: self.deadline,
+            quota: Some(SharedQuota(self.quotas.get(host, rate))),
             observer: self.options.observer.clone(),
             ..ClientOptions::from_env()
         };

@@ -13,7 +13,8 @@ use super::codec::{self, Garbage};
 use super::link::Link;
 use super::lock::RedisLock;
 use crate::cache::backend::{Backend, Locked};
-use crate::cache::{CacheError, CacheKey, DiskStore, Entry};
+use crate::cache::key::window_stem;
+use crate::cache::{CacheError, CacheKey, DiskStore, Entry, unix_now_ms};
 
 /// The longest expiry given to an entry in Redis.
 const MAX_KEEP: Duration = Duration::from_secs(30 * 24 * 60 * 60);
@@ -49,6 +50,10 @@ impl RedisStore {
 
     fn entry_key(&self, key: &CacheKey) -> String {
         format!("{}entry:{}", self.link.config().prefix, key.file_stem())
+    }
+
+    fn window_key(&self, host: &str) -> String {
+        format!("{}window:{}", self.link.config().prefix, window_stem(host))
     }
 
     fn lock_key(&self, key: &CacheKey) -> String {
@@ -112,6 +117,40 @@ impl Backend for RedisStore {
                 .arg(keep_ms)
                 .query::<()>(c)
         });
+        Ok(())
+    }
+
+    fn read_window(&self, host: &str) -> Result<Option<u64>, CacheError> {
+        let redis_key = self.window_key(host);
+        let shared = self
+            .link
+            .run("reading a quota window", |c| {
+                redis::cmd("GET").arg(&redis_key).query::<Option<u64>>(c)
+            })
+            .flatten();
+        let local = self.disk.read_window(host)?;
+        Ok(shared.max(local))
+    }
+
+    fn write_window(&self, host: &str, until_ms: u64) -> Result<(), CacheError> {
+        self.disk.write_window(host, until_ms)?;
+        let left = until_ms.saturating_sub(unix_now_ms());
+        if left > 0 {
+            let redis_key = self.window_key(host);
+            // Only ever lengthened: a process must not shorten another's window.
+            self.link.run("writing a quota window", |c| {
+                let current: Option<u64> = redis::cmd("GET").arg(&redis_key).query(c)?;
+                if current.is_none_or(|c| c < until_ms) {
+                    redis::cmd("SET")
+                        .arg(&redis_key)
+                        .arg(until_ms)
+                        .arg("PX")
+                        .arg(left)
+                        .query::<()>(c)?;
+                }
+                Ok(())
+            });
+        }
         Ok(())
     }
 
