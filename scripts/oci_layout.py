@@ -3,22 +3,27 @@
 
 Run without arguments to regenerate testdata/oci/ (the layouts the tests and the demo use;
 the output is committed, so neither needs this script nor a network). Importable: the
-render benchmark (bench/render_tree.py) uses `write_repository` for its own layouts.
+render benchmark (bench/render_tree.py) uses `write_repository` for its own layouts, and
+scripts/build-image uses `write_binary_image` for imagescan's own image.
 
 Every blob is tiny: a config, a manifest without layers, and for multi-arch tags an image
 index. Output is deterministic (no clocks, sorted keys), so regenerating gives the same
 bytes and the same digests.
 """
 
+import gzip
 import hashlib
+import io
 import json
 import os
 import shutil
 import sys
+import tarfile
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
 REF_NAME = "org.opencontainers.image.ref.name"
 
 # Platforms of a multi-arch tag: (os, architecture, variant).
@@ -107,6 +112,54 @@ def write_repository(root, repository, tags):
     with open(os.path.join(path, "index.json"), "wb") as f:
         f.write(json.dumps(index, sort_keys=True, indent=2).encode() + b"\n")
     return descriptors
+
+
+def write_binary_image(path, binary, name, entrypoint, cmd, tag, user, labels):
+    """Writes an OCI image layout at `path` (replaced if present) holding one linux/amd64
+    image with no base: one layer with `binary` at `/name` (mode 0755, owner 0:0, mtime
+    0), the given entrypoint, cmd and user, tagged `tag`. Deterministic: the same binary
+    gives the same digests. Returns the manifest descriptor.
+    """
+    if os.path.exists(path):
+        shutil.rmtree(path)
+    layout = _Layout(path)
+    with open(os.path.join(path, "oci-layout"), "wb") as f:
+        f.write(_dumps({"imageLayoutVersion": "1.0.0"}))
+    tar_bytes = io.BytesIO()
+    with tarfile.open(fileobj=tar_bytes, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo(name)
+        info.size = os.path.getsize(binary)
+        info.mode = 0o755
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        info.mtime = 0
+        with open(binary, "rb") as f:
+            tar.addfile(info, f)
+    tar_data = tar_bytes.getvalue()
+    diff_id = "sha256:" + hashlib.sha256(tar_data).hexdigest()
+    layer = layout.blob(gzip.compress(tar_data, compresslevel=6, mtime=0), OCI_LAYER_GZIP)
+    config = {
+        "architecture": "amd64",
+        "os": "linux",
+        "config": {"Entrypoint": entrypoint, "Cmd": cmd, "User": user, "Labels": labels,
+                   "Env": ["PATH=/"]},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    }
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": layout.blob(_dumps(config), OCI_CONFIG),
+        "layers": [layer],
+        "annotations": labels,
+    }
+    descriptor = layout.blob(_dumps(manifest), OCI_MANIFEST)
+    descriptor["platform"] = {"os": "linux", "architecture": "amd64"}
+    entry = dict(descriptor)
+    entry["annotations"] = {REF_NAME: tag}
+    index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [entry]}
+    with open(os.path.join(path, "index.json"), "wb") as f:
+        f.write(json.dumps(index, sort_keys=True, indent=2).encode() + b"\n")
+    return descriptor
 
 
 # The imaginary host of the tests and the demo: testdata/oci/registry.example.com/.

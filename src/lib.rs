@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod files;
 pub mod fsutil;
 pub mod git;
+pub mod install;
 pub mod krm;
 pub mod marker;
 pub mod parallel;

@@ -7,6 +7,7 @@ mod check;
 mod common;
 mod exit;
 mod function;
+mod install_to;
 mod log;
 mod migrate;
 mod post_render;
@@ -67,6 +68,9 @@ enum Command {
     Function(function::FunctionArgs),
     /// Helm post-renderer: Helm's manifests on stdin, markers resolved on stdout.
     PostRender(post_render::PostRenderArgs),
+    /// Copy this binary to DIR/imagescan (the container image's init step).
+    #[command(hide = true)]
+    InstallTo(install_to::InstallToArgs),
 }
 
 /// Runs the command line given and returns the process exit code.
@@ -110,5 +114,6 @@ fn run(cli: Cli) -> CliResult {
         Command::Migrate(args) => migrate::run(&args),
         Command::Function(args) => function::run(&args),
         Command::PostRender(args) => post_render::run(&args),
+        Command::InstallTo(args) => install_to::run(&args),
     }
 }
