@@ -7,6 +7,7 @@
 //! I/O stays at the edges, and the library never prints.
 
 pub mod cache;
+pub mod class;
 pub mod cli;
 pub mod config;
 pub mod credentials;
@@ -24,10 +25,10 @@ pub mod postrender;
 pub mod reference;
 pub mod registry;
 pub mod render;
-pub mod resolve;
 pub mod rundir;
 pub mod scan;
 pub mod source;
+pub mod workspace;
 pub mod writeback;
 
 #[cfg(test)]

@@ -12,8 +12,9 @@ use std::path::Path;
 
 use crate::config::ConfigSet;
 use crate::diagnostic::Diagnostics;
-use crate::resolve::{Resolved, StreamError, resolve_text};
 use crate::scan::Scanner;
+use crate::workspace::Error;
+use crate::workspace::text::{ResolvedText, resolve_text};
 
 /// Helm 4's annotation naming the template a document came from.
 pub const FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
@@ -24,9 +25,9 @@ pub fn post_render(
     config: &ConfigSet,
     input: &[u8],
     scanner: &Scanner,
-) -> Result<Resolved, StreamError> {
+) -> Result<ResolvedText, Error> {
     resolve_text(config, Path::new("stdin"), input, scanner).map_err(|error| match error {
-        StreamError::Invalid(diagnostics) => StreamError::Invalid(Diagnostics(
+        Error::Problems(diagnostics) => Error::Problems(Diagnostics(
             diagnostics
                 .0
                 .into_iter()

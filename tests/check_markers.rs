@@ -203,7 +203,7 @@ fn check_accepts_the_demo() {
     assert!(out.stdout.is_empty());
     assert_eq!(
         stderr(&out),
-        "imagescan: configuration ok: 6 scan(s), 1 registry entry in 1 file(s)\n"
+        "imagescan: configuration ok: 6 scan(s), 1 registry entry in 1 file(s); 7 marker(s)\n"
     );
 }
 

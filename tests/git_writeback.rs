@@ -561,7 +561,7 @@ fn watch_repeats_until_stopped() {
         std::time::Duration::ZERO,
         &stop,
         &mut Vec::new(),
-        |result| {
+        |result, _| {
             outcomes.push(result.map(|o| matches!(o, Outcome::Pushed { .. })).unwrap());
             cycle.set(cycle.get() + 1);
             if cycle.get() == tags.len() {

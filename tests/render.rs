@@ -193,12 +193,34 @@ fn demo_with_leak() -> (DemoCopy, std::path::PathBuf) {
 fn symlink_out_of_dir_is_refused_by_render() {
     let (repo, _) = demo_with_leak();
     let before = snapshot(repo.root());
-    for args in [
-        &["render", "demo"][..],
-        &["render", "demo", "--", "cat", "leak.yaml"],
-        &["render", "demo", "--in-place", "--", "cat", "leak.yaml"],
-    ] {
-        let out = run(repo.root(), args);
+    {
+        let args = ["render", "demo"];
+        let out = run(repo.root(), &args);
+        assert_failed(&out, 2);
+        let err = stderr(&out);
+        assert!(err.contains("demo/leak.yaml"), "{args:?}: {err}");
+        assert!(!err.contains("SECRET-7f3a"), "{args:?}: {err}");
+        assert_eq!(snapshot(repo.root()), before, "{args:?} changed files");
+    }
+    // `render -- CMD` reads the whole repository (where this link stays): a link out of
+    // the repository is refused.
+    let elsewhere = tempfile::tempdir().unwrap();
+    write(elsewhere.path(), "secret.yaml", "name: SECRET-7f3a\n");
+    fs::remove_file(repo.demo().join("leak.yaml")).unwrap();
+    std::os::unix::fs::symlink(
+        elsewhere.path().join("secret.yaml"),
+        repo.demo().join("leak.yaml"),
+    )
+    .unwrap();
+    let before = snapshot(repo.root());
+    for in_place in [&[][..], &["--in-place"]] {
+        let args = [
+            &["render", "demo"][..],
+            in_place,
+            &["--", "cat", "leak.yaml"],
+        ]
+        .concat();
+        let out = run(repo.root(), &args);
         assert_failed(&out, 2);
         let err = stderr(&out);
         assert!(err.contains("demo/leak.yaml"), "{args:?}: {err}");

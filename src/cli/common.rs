@@ -4,7 +4,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
+use std::io::Write;
+
+use clap::{Args, ValueEnum};
+
+use super::CliError;
 
 /// Where the configuration comes from.
 #[derive(Debug, Clone, Args)]
@@ -42,6 +46,28 @@ pub struct SourceArgs {
         hide_env_values = true
     )]
     pub cache: Option<String>,
+}
+
+/// How a command lists its findings (`check`'s problems, `resolve --check`'s changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Findings {
+    /// One line each on stderr (JSON lines under `--log-format json`).
+    Text,
+    /// One JSON document on stdout, for CI annotations.
+    Json,
+}
+
+/// Writes a command's product to stdout.
+pub fn print_stdout(text: &str) -> Result<(), CliError> {
+    print_stdout_bytes(text.as_bytes())
+}
+
+/// Writes a command's product to stdout.
+pub fn print_stdout_bytes(bytes: &[u8]) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::failure(anyhow::Error::new(e).context("cannot write to stdout")))
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

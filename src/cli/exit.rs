@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use crate::class::{Class, Classified};
+
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -51,6 +53,35 @@ impl CliError {
     pub fn invalid(error: impl Into<anyhow::Error>) -> Self {
         Self {
             exit: Exit::Invalid,
+            error: error.into(),
+        }
+    }
+}
+
+impl From<Class> for Exit {
+    fn from(class: Class) -> Self {
+        match class {
+            Class::Operational => Exit::Failure,
+            Class::Invalid => Exit::Invalid,
+            Class::Command(code) => Exit::Command(code),
+        }
+    }
+}
+
+impl From<crate::workspace::Error> for CliError {
+    fn from(error: crate::workspace::Error) -> Self {
+        CliError::classified(error)
+    }
+}
+
+impl CliError {
+    /// A library error, with the exit code its class maps to.
+    pub fn classified<E>(error: E) -> Self
+    where
+        E: Classified + std::error::Error + Send + Sync + 'static,
+    {
+        CliError {
+            exit: error.class().into(),
             error: error.into(),
         }
     }

@@ -82,6 +82,27 @@ pub fn log(level: Level, message: impl Display) {
     };
 }
 
+/// A finding that is a command's result (a problem `check` found, a value `resolve
+/// --check` finds out of date): said whatever the level — as the text line given, or
+/// under `--log-format json` as a JSON object of `fields` with `"level": "finding"` and
+/// `"kind": kind`.
+pub fn finding(kind: &str, text: impl Display, fields: &impl serde::Serialize) {
+    let (_, format) = settings();
+    let mut err = std::io::stderr().lock();
+    let _ = match format {
+        LogFormat::Text => writeln!(err, "{text}"),
+        LogFormat::Json => {
+            let mut line = serde_json::to_value(fields).unwrap_or_default();
+            if let Some(object) = line.as_object_mut() {
+                object.insert("level".into(), "finding".into());
+                object.insert("kind".into(), kind.into());
+                object.insert("message".into(), text.to_string().into());
+            }
+            writeln!(err, "{line}")
+        }
+    };
+}
+
 /// An error (always said).
 pub fn error(message: impl Display) {
     log(Level::Error, message);

@@ -11,8 +11,8 @@ use clap::Args;
 use super::common::SourceArgs;
 use super::{Classify, CliError, CliResult, Exit, log, workspace};
 use crate::config::ConfigSet;
-use crate::resolve::{StreamError, apply_replacements};
 use crate::scan::Scanner;
+use crate::workspace::text::apply_replacements;
 
 /// Arguments of `imagescan post-render`.
 #[derive(Debug, Args)]
@@ -49,28 +49,8 @@ pub fn run(args: &PostRenderArgs) -> CliResult {
         log::warn(warning);
     }
     let scanner = Scanner::new(workspace::scan_options(&args.source)?);
-    let resolved = match crate::postrender::post_render(&config, &input, &scanner) {
-        Ok(resolved) => resolved,
-        Err(StreamError::Invalid(diagnostics)) => {
-            return Err(workspace::invalid_diagnostics(diagnostics));
-        }
-        Err(StreamError::Scans(errors)) => {
-            let invalid = errors
-                .0
-                .iter()
-                .all(crate::scan::ScanError::is_invalid_input);
-            let error = anyhow::Error::new(errors);
-            return Err(if invalid {
-                CliError::invalid(error)
-            } else {
-                CliError::failure(error)
-            });
-        }
-        Err(error @ StreamError::Rewrite(_)) => return Err(CliError::failure(error)),
-    };
-    for warning in &resolved.warnings {
-        log::warn(format_args!("scan {}: {}", warning.scan, warning.message));
-    }
+    let resolved = crate::postrender::post_render(&config, &input, &scanner)?;
+    workspace::warn_all(&resolved.warnings);
     let mut output = Vec::new();
     apply_replacements(&input, &resolved.replacements, &mut output);
     write(&output)

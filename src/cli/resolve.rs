@@ -1,19 +1,20 @@
 //! `imagescan resolve [DIR] [--write | --diff | --check]`: what the markers under DIR
 //! would change. `--diff` (the default) prints a unified diff and exits 0; `--write`
-//! rewrites the files atomically; `--check` lists the out-of-date values on stderr and
-//! exits 3 when there is any (for CI).
+//! rewrites the files atomically; `--check` lists the out-of-date values and exits 3
+//! when there is any (for CI), as text on stderr or, with `--output json`, as JSON on
+//! stdout.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args};
+use serde::Serialize;
 
-use super::common::{ConfigArgs, SourceArgs};
+use super::common::{ConfigArgs, Findings, SourceArgs, print_stdout};
 use super::log;
-use super::workspace::{self, Files};
-use super::{Classify, CliError, CliResult, Exit};
-use crate::files::{Excludes, marker_files};
-use crate::marker::Change;
+use super::workspace;
+use super::{CliResult, Exit};
+use crate::workspace::Workspace;
 
 /// Arguments of `imagescan resolve`.
 #[derive(Debug, Args)]
@@ -29,99 +30,93 @@ pub struct ResolveArgs {
     /// Skip files and directories matching this glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
-    /// Rewrite the files (atomically; only marked values change).
+    /// Rewrite the files (atomically, all or none; only marked values change).
     #[arg(long)]
     write: bool,
     /// Print a unified diff of the changes (the default).
     #[arg(long)]
     diff: bool,
-    /// Exit 3 when some value is out of date, listing them on stderr.
+    /// Exit 3 when some value is out of date, listing them.
     #[arg(long)]
     check: bool,
+    /// With --check: how the changes are listed (text lines on stderr, or one JSON
+    /// document on stdout for CI annotations).
+    #[arg(long, value_enum, default_value_t = Findings::Text, requires = "check")]
+    output: Findings,
 }
 
-/// One file whose values change.
-struct Changed {
-    relative: PathBuf,
-    old: usize,
-    new: Vec<u8>,
-    changes: Vec<Change>,
+/// One out-of-date value, as `--check --output json` lists it.
+#[derive(Debug, Serialize)]
+struct Row<'a> {
+    path: std::borrow::Cow<'a, str>,
+    line: usize,
+    scan: &'a str,
+    old_value: &'a str,
+    new_value: &'a str,
 }
 
 /// Runs `imagescan resolve`.
 pub fn run(args: &ResolveArgs) -> CliResult {
-    let config = workspace::load_config(&args.dir, &args.config.config)?;
-    let excludes = Excludes::new(&args.exclude).or_invalid()?;
-    let list = marker_files(&args.dir, &excludes).or_invalid()?;
-    let files = Files::read(&args.dir, list)?;
-    let (plan, markers) = files.plan(&config, &args.dir, &files.root)?;
-    let outcomes = workspace::run_scans(&plan, &args.source)?;
-
-    let mut changed = Vec::new();
-    for (i, file) in files.list.iter().enumerate() {
-        let Some(markers) = &markers[i] else { continue };
-        let mut new = Vec::new();
-        let changes = plan
-            .rewrite(markers, files.bytes(i), &outcomes, &mut new)
-            .or_failure()?;
-        if !changes.is_empty() {
-            changed.push(Changed {
-                relative: file.relative.clone(),
-                old: i,
-                new,
-                changes,
-            });
-        }
+    let tree = workspace::tree(&args.dir, None, &args.config, &args.exclude)?;
+    let workspace = Workspace::open(&tree)?;
+    let resolved = workspace.resolve(&workspace::scanner(&args.source)?)?;
+    workspace::warn_all(&resolved.warnings());
+    for job in resolved.scans() {
+        workspace::debug_scan(&job.job.scan.name, &job.outcome);
     }
 
     if args.write {
-        let rewritten: Vec<(usize, &[u8])> =
-            changed.iter().map(|f| (f.old, f.new.as_slice())).collect();
-        workspace::write_files(&files, &args.dir, &rewritten)?;
+        resolved.write()?;
         log::info(format_args!(
             "{} value(s) changed in {} file(s)",
-            changed.iter().map(|f| f.changes.len()).sum::<usize>(),
-            changed.len()
+            resolved.changes().count(),
+            resolved.edits().len()
         ));
         return Ok(Exit::Success);
     }
     if args.check {
-        let mut err = std::io::stderr().lock();
-        for file in &changed {
-            for change in &file.changes {
-                let _ = writeln!(
-                    err,
-                    "{}:{}: {}: {} -> {}",
-                    args.dir.join(&file.relative).display(),
-                    change.line,
-                    change.scan,
-                    change.old_value,
-                    change.new_value
-                );
+        let rows: Vec<Row<'_>> = resolved
+            .changes()
+            .map(|(path, change)| Row {
+                path: path.to_string_lossy(),
+                line: change.line,
+                scan: &change.scan,
+                old_value: &change.old_value,
+                new_value: &change.new_value,
+            })
+            .collect();
+        match args.output {
+            Findings::Json => {
+                print_stdout(
+                    &(serde_json::to_string_pretty(&rows).expect("rows serialize") + "\n"),
+                )?;
+            }
+            Findings::Text => {
+                // The list is the command's result: said whatever the log level, as JSON
+                // lines under --log-format json.
+                for row in &rows {
+                    log::finding(
+                        "out-of-date",
+                        format_args!(
+                            "{}:{}: {}: {} -> {}",
+                            row.path, row.line, row.scan, row.old_value, row.new_value
+                        ),
+                        &row,
+                    );
+                }
             }
         }
-        return Ok(if changed.is_empty() {
+        return Ok(if rows.is_empty() {
             Exit::Success
         } else {
             Exit::Changes
         });
     }
-    let mut diff = String::new();
-    for file in &changed {
-        let old = String::from_utf8_lossy(files.bytes(file.old));
-        let new = String::from_utf8_lossy(&file.new);
-        let name = file.relative.to_string_lossy();
-        diff.push_str(
-            &similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{name}"), &format!("b/{name}"))
-                .to_string(),
-        );
-    }
     let mut out = std::io::stdout().lock();
-    out.write_all(diff.as_bytes())
+    out.write_all(resolved.diff().as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| CliError::failure(anyhow::Error::new(e).context("cannot write to stdout")))?;
+        .map_err(|e| {
+            super::CliError::failure(anyhow::Error::new(e).context("cannot write to stdout"))
+        })?;
     Ok(Exit::Success)
 }

@@ -56,7 +56,9 @@ struct Row<'a> {
 
 /// Runs `imagescan scan`.
 pub fn run(args: &ScanArgs) -> CliResult {
-    let config = workspace::load_config(&args.dir, &args.config.config)?;
+    let tree = workspace::tree(&args.dir, None, &args.config, &[])?;
+    let config = crate::workspace::load_config(&tree)?;
+    workspace::warn_all(&crate::workspace::config_warnings(&config, &args.dir));
     let jobs: Vec<ScanJob<'_>> = config
         .scans
         .iter()
@@ -109,7 +111,7 @@ pub fn run(args: &ScanArgs) -> CliResult {
     }
     let errors: Vec<_> = results.into_iter().filter_map(Result::err).collect();
     if !errors.is_empty() {
-        return Err(CliError::failure(ScanErrors(errors)));
+        return Err(CliError::classified(ScanErrors(errors)));
     }
     Ok(Exit::Success)
 }

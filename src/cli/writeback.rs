@@ -1,9 +1,9 @@
 //! `imagescan writeback [DIR | --repo URL] …`: resolve the markers of a git checkout (a
 //! local one, or a shallow clone of `--repo`), commit what changed and push it (SPEC §8).
-//! The git cycle is [`crate::writeback::run`]; this file plugs the marker pipeline of
-//! `resolve` into it and maps its outcome to output and exit codes.
+//! The git cycle is [`crate::writeback::run`], resolving through the library's
+//! [`TreeResolver`]; this file maps its outcome to output and exit codes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,15 +11,13 @@ use clap::Args;
 
 use super::common::{ConfigArgs, SourceArgs};
 use super::log;
-use super::workspace::{self, Files};
+use super::workspace;
 use super::{Classify, CliError, CliResult, Exit};
-use crate::config::{CommitSettings, ConfigSet, DEFAULT_INTERVAL, parse_duration};
-use crate::files::{Excludes, marker_files};
-use crate::fsutil::write_all_atomic;
+use crate::config::{ConfigSet, DEFAULT_INTERVAL, parse_duration};
+use crate::writeback::TreeResolver;
 use crate::writeback::gitrepo::GitRepo;
-use crate::writeback::run::{self, Outcome, WritebackError};
+use crate::writeback::run::{self, Outcome};
 use crate::writeback::settings::{Checkout, Flags, Settings};
-use crate::writeback::{Change, Resolver};
 
 /// Arguments of `imagescan writeback`.
 #[derive(Debug, Args)]
@@ -87,16 +85,15 @@ pub fn run(args: &WritebackArgs) -> CliResult {
         ..Flags::default()
     };
     let settings = Settings::resolve(flags, gitrepo.as_ref().map(|(r, p)| (r, *p))).or_invalid()?;
-    let mut resolver = MarkerResolver {
-        config: args.config.config.clone(),
-        source: args.source.clone(),
-        loaded: None,
-    };
+    let mut resolver = TreeResolver::new(
+        args.config.config.clone(),
+        workspace::scan_options(&args.source)?,
+    );
     let stdout = std::io::stdout();
     if !args.watch {
-        let outcome =
-            run::run_once(&settings, &mut resolver, &mut stdout.lock()).map_err(writeback_error)?;
-        report(&outcome);
+        let outcome = run::run_once(&settings, &mut resolver, &mut stdout.lock());
+        workspace::warn_all(&resolver.take_warnings());
+        report(&outcome.map_err(CliError::classified)?);
         return Ok(Exit::Success);
     }
     let interval = watch_interval(&settings)?;
@@ -110,14 +107,15 @@ pub fn run(args: &WritebackArgs) -> CliResult {
         interval,
         &stop,
         &mut stdout.lock(),
-        |result| {
+        |result, resolver| {
+            workspace::warn_all(&resolver.take_warnings());
             match result {
                 Ok(outcome) => {
                     report(&outcome);
                     true
                 }
                 Err(error) => {
-                    let error = writeback_error(error);
+                    let error = CliError::classified(error);
                     log::error(format_args!("{:#}", error.error));
                     // Invalid input will not fix itself; a registry or git outage may.
                     let go_on = error.exit != Exit::Invalid;
@@ -166,146 +164,5 @@ fn report(outcome: &Outcome) {
             "dry run: {} value(s) would change; nothing was written",
             changes.len()
         )),
-    }
-}
-
-fn writeback_error(error: WritebackError) -> CliError {
-    if let WritebackError::Resolve { source, .. } = &error
-        && let Some(failure) = source.downcast_ref::<ResolveFailure>()
-    {
-        return CliError {
-            exit: failure.exit,
-            error: anyhow::Error::new(error),
-        };
-    }
-    if error.is_invalid_input() {
-        CliError::invalid(error)
-    } else {
-        CliError::failure(error)
-    }
-}
-
-/// A failure of the marker pipeline, keeping the exit code it maps to.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-struct ResolveFailure {
-    exit: Exit,
-    message: String,
-}
-
-impl From<CliError> for ResolveFailure {
-    fn from(error: CliError) -> Self {
-        ResolveFailure {
-            exit: error.exit,
-            message: format!("{:#}", error.error),
-        }
-    }
-}
-
-/// Resolves markers in a work tree with the same pipeline as `imagescan resolve --write`.
-#[derive(Debug)]
-struct MarkerResolver {
-    config: Vec<PathBuf>,
-    source: SourceArgs,
-    /// The configuration [`Resolver::commit_settings`] loaded, for the first
-    /// [`Resolver::resolve`] of the same directory (the tree has not changed between
-    /// the two; a later attempt, on a new head, loads it afresh).
-    loaded: Option<(PathBuf, ConfigSet)>,
-}
-
-impl MarkerResolver {
-    fn dirs(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
-        if paths.is_empty() {
-            vec![root.to_owned()]
-        } else {
-            paths.iter().map(|p| root.join(p)).collect()
-        }
-    }
-
-    fn load(&mut self, root: &Path, dir: &Path) -> Result<ConfigSet, CliError> {
-        match self.loaded.take() {
-            Some((loaded_dir, config)) if loaded_dir == dir => Ok(config),
-            _ => workspace::load_config_with_root(dir, &self.config, Some(root)),
-        }
-    }
-
-    fn resolve_dir(&mut self, root: &Path, dir: &Path) -> Result<Vec<Change>, CliError> {
-        let config = self.load(root, dir)?;
-        let list = marker_files(dir, &Excludes::none()).or_invalid()?;
-        let files = Files::read(dir, list)?;
-        let (plan, markers) = files.plan(&config, dir, &files.root)?;
-        let outcomes = workspace::run_scans(&plan, &self.source)?;
-        let root = root
-            .canonicalize()
-            .with_context(|| format!("cannot open {}", root.display()))
-            .or_failure()?;
-        let mut changes = Vec::new();
-        let mut writes = Vec::new();
-        for (i, file) in files.list.iter().enumerate() {
-            let Some(file_markers) = &markers[i] else {
-                continue;
-            };
-            let mut new = Vec::new();
-            let changed = plan
-                .rewrite(file_markers, files.bytes(i), &outcomes, &mut new)
-                .or_failure()?;
-            if changed.is_empty() {
-                continue;
-            }
-            let path = files.root.join(&file.relative);
-            let relative = path.strip_prefix(&root).unwrap_or(&path).to_owned();
-            changes.extend(changed.into_iter().map(|c| Change {
-                file: relative.clone(),
-                line: c.line,
-                image: image_of(&config, &path, &c.scan),
-                scan: c.scan,
-                old_value: c.old_value,
-                new_value: c.new_value,
-            }));
-            writes.push((path, new));
-        }
-        // All files or none, as `resolve --write`.
-        let writes: Vec<(&Path, &[u8])> = writes
-            .iter()
-            .map(|(path, new)| (path.as_path(), new.as_slice()))
-            .collect();
-        write_all_atomic(&writes)
-            .map_err(|err| {
-                anyhow::Error::new(err.error)
-                    .context(format!("cannot write {}", writes[err.index].0.display()))
-            })
-            .or_failure()?;
-        Ok(changes)
-    }
-}
-
-fn image_of(config: &ConfigSet, file: &Path, scan: &str) -> String {
-    config
-        .scan_for_resolved(file, scan)
-        .map(|s| s.reference.name.clone())
-        .unwrap_or_default()
-}
-
-impl Resolver for MarkerResolver {
-    type Error = ResolveFailure;
-
-    fn resolve(&mut self, root: &Path, paths: &[PathBuf]) -> Result<Vec<Change>, ResolveFailure> {
-        let mut changes = Vec::new();
-        for dir in Self::dirs(root, paths) {
-            changes.extend(self.resolve_dir(root, &dir)?);
-        }
-        Ok(changes)
-    }
-
-    fn commit_settings(
-        &mut self,
-        root: &Path,
-        paths: &[PathBuf],
-    ) -> Result<Option<CommitSettings>, ResolveFailure> {
-        let dir = Self::dirs(root, paths).swap_remove(0);
-        let config = workspace::load_config_with_root(&dir, &self.config, Some(root))?;
-        let commit = config.commit.clone();
-        self.loaded = Some((dir, config));
-        Ok(commit)
     }
 }

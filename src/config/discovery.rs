@@ -241,7 +241,7 @@ impl Discovery {
 }
 
 /// The first ancestor of `dir` (itself included) holding `.git`, else `dir`.
-pub(crate) fn repository_root(dir: &Path) -> PathBuf {
+pub fn repository_root(dir: &Path) -> PathBuf {
     dir.ancestors()
         .find(|a| a.join(".git").exists())
         .unwrap_or(dir)
@@ -257,7 +257,7 @@ fn strip_cur_dir(path: &Path) -> PathBuf {
 
 /// The display path of the directory `up` levels above `given`: trailing names are
 /// dropped first (`testdata/x` → `testdata`), then `..` is added.
-fn up_display(given: &Path, up: usize) -> PathBuf {
+pub fn up_display(given: &Path, up: usize) -> PathBuf {
     let mut path = given.to_path_buf();
     for _ in 0..up {
         match path.components().next_back() {

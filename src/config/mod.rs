@@ -19,7 +19,7 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use discovery::MAX_CONFIG_BYTES;
+pub use discovery::{MAX_CONFIG_BYTES, repository_root, up_display};
 pub use duration::{DurationError, parse_duration};
 pub use function::{FUNCTION_API_VERSION, FUNCTION_KIND, ImageRule, image_name};
 pub use validate::DEFAULT_INTERVAL;
@@ -368,7 +368,7 @@ pub(crate) fn check_text(
     let dir = parent
         .canonicalize()
         .unwrap_or_else(|_| parent.to_path_buf());
-    let root = discovery::repository_root(&dir);
+    let root = repository_root(&dir);
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let raw = raw::parse(text, kind, display, &mut errors);

@@ -10,7 +10,7 @@ mod code;
 pub use code::{Area, Code};
 
 /// One problem in one file, at one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     /// The file the problem is in, as the user named it (relative to the directory given).
     pub path: PathBuf,

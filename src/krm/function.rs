@@ -19,8 +19,9 @@ use super::text::{byte_offsets, line_at};
 use crate::config::{ConfigError, ConfigSet, ImageRule, Schema, image_name};
 use crate::diagnostic::Diagnostic;
 use crate::marker::encode;
-use crate::resolve::{Plan, Replacement, STDIN_SCOPE, apply_replacements, run_jobs};
 use crate::scan::Scanner;
+use crate::workspace::text::{STDIN_SCOPE, apply_replacements};
+use crate::workspace::{Plan, Replacement};
 
 /// How the function ended, which decides the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +123,7 @@ pub fn run(
         return Ok(run.finish(Vec::new(), Outcome::Invalid));
     }
 
-    let (outcomes, warnings) = match run_jobs(&plan, scanner) {
+    let scanned = match plan.run(scanner) {
         Ok(done) => done,
         Err(errors) => {
             let invalid = errors
@@ -143,17 +144,15 @@ pub fn run(
             return Ok(run.finish(Vec::new(), outcome));
         }
     };
-    for warning in warnings {
-        run.results.push(KrmResult::new(
-            Severity::Warning,
-            format!("scan {}: {}", warning.scan, warning.message),
-        ));
+    for warning in scanned.warnings() {
+        run.results
+            .push(KrmResult::new(Severity::Warning, warning.to_string()));
     }
 
     let mut replacements = Vec::new();
     let mut marked: Vec<Range<usize>> = Vec::new();
     if let Some(file) = &file {
-        let found = match plan.replacements(file, &outcomes) {
+        let found = match scanned.replacements(file) {
             Ok(found) => found,
             Err(error) => {
                 run.results
@@ -181,7 +180,7 @@ pub fn run(
             continue;
         }
         let form = config.images[rule].form;
-        let value = match plan.value(job, form, &outcomes) {
+        let value = match scanned.value(job, form) {
             Ok(value) => value,
             Err(error) => {
                 run.results.push(rule_result(

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::item::ItemInfo;
 use super::resource_list::{Format, ResourceList};
-use crate::resolve::Replacement;
+use crate::workspace::Replacement;
 
 /// How serious a result is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -200,7 +200,7 @@ fn block_entries(objects: &[String], indent: &str, leading_newline: bool) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::apply_replacements;
+    use crate::workspace::text::apply_replacements;
     use saphyr::LoadableYamlNode;
 
     fn with_results(input: &str) -> String {

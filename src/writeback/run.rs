@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::class::{Class, Classified};
 use crate::git::{Credentials, Git, GitError};
 use crate::rundir::{self, RunDir};
 use crate::writeback::settings::{Checkout, Settings};
@@ -104,15 +105,19 @@ pub enum WritebackError {
     },
 }
 
-impl WritebackError {
-    /// Whether the failure is invalid input (exit 2) rather than operational (exit 1).
-    pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self,
+impl Classified for WritebackError {
+    fn class(&self) -> Class {
+        match self {
+            // The pipeline's own errors keep their class (a marker problem is the same
+            // exit code under writeback as under resolve).
+            WritebackError::Resolve { source, .. } => source
+                .downcast_ref::<crate::workspace::Error>()
+                .map_or(Class::Operational, Classified::class),
             WritebackError::Template(TemplateError::Parse { .. })
-                | WritebackError::DetachedHead { .. }
-                | WritebackError::WrongBranch { .. }
-        )
+            | WritebackError::DetachedHead { .. }
+            | WritebackError::WrongBranch { .. } => Class::Invalid,
+            _ => Class::Operational,
+        }
     }
 }
 
@@ -437,11 +442,12 @@ pub fn watch<R, F>(
     mut report: F,
 ) where
     R: Resolver,
-    F: FnMut(Result<Outcome, WritebackError>) -> bool,
+    F: FnMut(Result<Outcome, WritebackError>, &mut R) -> bool,
 {
     while !stop.load(Ordering::SeqCst) {
         let started = Instant::now();
-        if !report(run_once(settings, resolver, out)) {
+        let outcome = run_once(settings, resolver, out);
+        if !report(outcome, resolver) {
             return;
         }
         while !stop.load(Ordering::SeqCst) && started.elapsed() < interval {

@@ -1,4 +1,6 @@
-//! [`Plan`]: the markers of a set of files, the scans they need, and every problem found.
+//! [`Plan`]: the markers of a set of files, the scans they need, and every problem
+//! found (pure over the bytes given); and [`Scanned`], the plan's scans run, each with
+//! its outcome, from which every marker's new value and every file's new bytes follow.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -7,14 +9,15 @@ use std::path::{Path, PathBuf};
 use crate::config::{ConfigSet, Scan};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::marker::{self, Change, Edit, Form, Marker, MarkerError, MissingDigest};
-use crate::scan::{ScanJob, ScanOutcome};
+use crate::scan::{ScanErrors, ScanJob, ScanOutcome, Scanner};
 
 /// One marker and the scan job that gives its value.
 #[derive(Debug, Clone)]
 pub struct PlannedMarker {
     /// The marker found.
     pub marker: Marker,
-    /// Index into [`Plan::jobs`]; `None` when the scan is suspended (value left as is).
+    /// Index of its scan job ([`Plan::jobs`], then [`Scanned::jobs`]); `None` when the
+    /// scan is suspended (value left as is).
     pub job: Option<usize>,
 }
 
@@ -172,22 +175,6 @@ impl<'c> Plan<'c> {
         Some((!scan.suspend).then(|| self.job_for(scan, form.needs_digest())))
     }
 
-    /// The value `form` asks for from job `job`'s outcome (`outcomes` indexed like
-    /// [`Plan::jobs`]).
-    pub fn value(
-        &self,
-        job: usize,
-        form: Form,
-        outcomes: &[ScanOutcome],
-    ) -> Result<String, MissingDigest> {
-        let outcome = &outcomes[job];
-        form.value(
-            &self.jobs[job].scan.reference.name,
-            &outcome.tag,
-            outcome.digest.as_deref(),
-        )
-    }
-
     fn job_for(&mut self, scan: &'c Scan, digest: bool) -> usize {
         let key: *const Scan = scan;
         if let Some(&index) = self.job_of.get(&key) {
@@ -203,6 +190,17 @@ impl<'c> Plan<'c> {
         self.jobs.len() - 1
     }
 
+    /// How many problems were found so far.
+    pub fn problem_count(&self) -> usize {
+        self.problems.len()
+    }
+
+    /// Takes back the problems found since there were `count` of them (those of the
+    /// files added since), e.g. to report them as warnings instead.
+    pub fn take_problems_since(&mut self, count: usize) -> Vec<Diagnostic> {
+        self.problems.split_off(count)
+    }
+
     /// Every problem found so far (undefined scans, malformed markers, …), or `Ok`.
     pub fn problems(&self) -> Result<(), Diagnostics> {
         if self.problems.is_empty() {
@@ -212,18 +210,87 @@ impl<'c> Plan<'c> {
         }
     }
 
+    /// Runs every scan of the plan (on `scanner`, concurrently): each job with its
+    /// outcome, or every scan that failed.
+    pub fn run(&self, scanner: &Scanner) -> Result<Scanned<'c>, ScanErrors> {
+        let mut jobs = Vec::with_capacity(self.jobs.len());
+        let mut errors = Vec::new();
+        for (job, result) in self.jobs.iter().zip(scanner.run(&self.jobs)) {
+            match result {
+                Ok(outcome) => jobs.push(ScannedJob { job: *job, outcome }),
+                Err(error) => errors.push(error),
+            }
+        }
+        if errors.is_empty() {
+            Ok(Scanned {
+                jobs,
+                worked_around: scanner.warnings(),
+            })
+        } else {
+            Err(ScanErrors(errors))
+        }
+    }
+}
+
+/// A scan job that ran, and what it found.
+#[derive(Debug, Clone)]
+pub struct ScannedJob<'c> {
+    /// What was asked.
+    pub job: ScanJob<'c>,
+    /// What it selected.
+    pub outcome: ScanOutcome,
+}
+
+/// A [`Plan`]'s scans, run: the source of every marker's new value.
+#[derive(Debug, Clone)]
+pub struct Scanned<'c> {
+    /// The jobs, in plan order (a [`PlannedMarker::job`] indexes them).
+    pub jobs: Vec<ScannedJob<'c>>,
+    /// What the scanner worked around (a shared cache that was down…).
+    pub worked_around: Vec<String>,
+}
+
+impl Scanned<'_> {
+    /// What the user should know of the scans: stale results served, problems worked
+    /// around.
+    pub fn warnings(&self) -> Vec<super::Warning> {
+        let stale = self.jobs.iter().filter_map(|job| {
+            job.outcome
+                .warning
+                .as_ref()
+                .map(|message| super::Warning::Stale {
+                    scan: job.job.scan.name.clone(),
+                    message: message.clone(),
+                })
+        });
+        let cache = self
+            .worked_around
+            .iter()
+            .cloned()
+            .map(super::Warning::Cache);
+        stale.chain(cache).collect()
+    }
+}
+
+impl Scanned<'_> {
+    /// The value `form` asks for from job `job` (an index [`Plan::require`] gave).
+    pub fn value(&self, job: usize, form: Form) -> Result<String, MissingDigest> {
+        let ScannedJob { job, outcome } = &self.jobs[job];
+        form.value(
+            &job.scan.reference.name,
+            &outcome.tag,
+            outcome.digest.as_deref(),
+        )
+    }
+
     /// The new value of each of `file`'s markers that resolves (suspended scans'
     /// markers are left out), in text order.
-    fn values<'f>(
-        &self,
-        file: &'f FileMarkers,
-        outcomes: &[ScanOutcome],
-    ) -> Result<Vec<(&'f Marker, String)>, RewriteError> {
+    fn values<'f>(&self, file: &'f FileMarkers) -> Result<Vec<(&'f Marker, String)>, RewriteError> {
         let mut values = Vec::with_capacity(file.markers.len());
         for planned in &file.markers {
             let Some(job) = planned.job else { continue };
-            let outcome = &outcomes[job];
-            let image = &self.jobs[job].scan.reference.name;
+            let ScannedJob { job, outcome } = &self.jobs[job];
+            let image = &job.scan.reference.name;
             let value = planned
                 .marker
                 .form
@@ -238,16 +305,15 @@ impl<'c> Plan<'c> {
         Ok(values)
     }
 
-    /// Appends `text` with `file`'s markers resolved by `outcomes` (indexed like
-    /// [`Plan::jobs`]) to `out`, and returns the values that changed.
+    /// Appends `text` with `file`'s markers resolved to `out`, and returns the values
+    /// that changed.
     pub fn rewrite(
         &self,
         file: &FileMarkers,
         text: &[u8],
-        outcomes: &[ScanOutcome],
         out: &mut Vec<u8>,
     ) -> Result<Vec<Change>, RewriteError> {
-        let values = self.values(file, outcomes)?;
+        let values = self.values(file)?;
         let edits: Vec<Edit<'_>> = values
             .iter()
             .map(|(marker, value)| Edit {
@@ -264,14 +330,10 @@ impl<'c> Plan<'c> {
     /// The byte replacements that resolve `file`'s markers: each changed scalar's byte
     /// range in the file and the bytes written there instead (quoted as
     /// [`marker::apply`] would), in text order. Applying them to the file's bytes gives
-    /// what [`Plan::rewrite`] gives.
-    pub fn replacements(
-        &self,
-        file: &FileMarkers,
-        outcomes: &[ScanOutcome],
-    ) -> Result<Vec<Replacement>, RewriteError> {
+    /// what [`Scanned::rewrite`] gives.
+    pub fn replacements(&self, file: &FileMarkers) -> Result<Vec<Replacement>, RewriteError> {
         Ok(self
-            .values(file, outcomes)?
+            .values(file)?
             .into_iter()
             .filter(|(marker, value)| marker.value != *value)
             .map(|(marker, value)| Replacement {
