@@ -244,11 +244,11 @@ fn secret_errors_name_the_problem() {
         ),
         (
             "../docker",
-            "invalid secretRef name \"../docker\": it contains a path separator".to_owned(),
+            "invalid secret name \"../docker\": it contains a path separator".to_owned(),
         ),
         (
             "..",
-            "invalid secretRef name \"..\": it contains '..' or is '.'".to_owned(),
+            "invalid secret name \"..\": it contains '..' or is '.'".to_owned(),
         ),
     ];
     for (name, expected) in table {

@@ -5,11 +5,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::class::{Class, Classified};
+
 /// A credential lookup that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
     /// The `secretRef` name cannot be a directory name.
-    #[error("invalid secretRef name {name:?}: {reason}")]
+    #[error("invalid secret name {name:?}: {reason}")]
     InvalidSecretName {
         /// The name as configured.
         name: String,
@@ -136,6 +138,21 @@ pub enum CredentialError {
         /// What is wrong (never the output itself).
         reason: String,
     },
+}
+
+impl Classified for CredentialError {
+    /// The same in every command. Only a name that can never name a secret directory is
+    /// input. A secret that is not mounted, unreadable or malformed, or a credential
+    /// helper that fails, is how the machine or the cluster is set up right now (a
+    /// Secret mounted late or rotated, a helper missing from the image): the
+    /// configuration passes `check`, and the same run can succeed once the environment
+    /// is fixed, so it is operational.
+    fn class(&self) -> Class {
+        match self {
+            CredentialError::InvalidSecretName { .. } => Class::Invalid,
+            _ => Class::Operational,
+        }
+    }
 }
 
 /// Describes a serde_json error by position only: its message can quote the input.

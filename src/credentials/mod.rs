@@ -20,6 +20,7 @@ use std::path::Path;
 pub use credential::{Credential, Secret};
 pub use env::{CredentialEnv, DEFAULT_SECRETS_DIR};
 pub use error::CredentialError;
+pub use secret_dir::secret_dir;
 
 use docker_config::{DockerConfig, Format};
 

@@ -3,10 +3,32 @@
 //! Kubernetes mounts each key as a symlink into `..data/`, so symlinks inside the
 //! directory are followed; the name itself can never leave the secrets directory.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::docker_config::{DockerConfig, Format};
 use super::{Credential, CredentialEnv, CredentialError, read_optional};
+
+/// The directory of the secret `name`: `secrets_dir/name`, after checking that `name`
+/// cannot leave `secrets_dir` and that the directory exists. The one place a secret
+/// name becomes a path, for registry `secretRef`s and git client secrets alike.
+pub fn secret_dir(secrets_dir: &Path, name: &str) -> Result<PathBuf, CredentialError> {
+    validate_name(name)?;
+    let dir = secrets_dir.join(name);
+    match std::fs::metadata(&dir) {
+        Ok(meta) if meta.is_dir() => Ok(dir),
+        Ok(_) => Err(CredentialError::SecretNotFound {
+            name: name.to_owned(),
+            dir,
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(CredentialError::SecretNotFound {
+                name: name.to_owned(),
+                dir,
+            })
+        }
+        Err(source) => Err(CredentialError::Read { path: dir, source }),
+    }
+}
 
 /// The credential for `host` from the secret `name`; `Ok(None)` when the secret holds
 /// Docker config entries but none for this host.
@@ -15,24 +37,7 @@ pub(crate) fn lookup(
     name: &str,
     env: &CredentialEnv,
 ) -> Result<Option<Credential>, CredentialError> {
-    validate_name(name)?;
-    let dir = env.secrets_dir.join(name);
-    match std::fs::metadata(&dir) {
-        Ok(meta) if meta.is_dir() => {}
-        Ok(_) => {
-            return Err(CredentialError::SecretNotFound {
-                name: name.to_owned(),
-                dir,
-            });
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(CredentialError::SecretNotFound {
-                name: name.to_owned(),
-                dir,
-            });
-        }
-        Err(source) => return Err(CredentialError::Read { path: dir, source }),
-    }
+    let dir = secret_dir(&env.secrets_dir, name)?;
     for (file, format) in [
         (".dockerconfigjson", Format::DockerConfigJson),
         (".dockercfg", Format::DockerCfg),

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::cache::{CacheError, FetchError};
+use crate::class::{Class, Classified as _};
 use crate::credentials::CredentialError;
 use crate::policy::NoTagSelected;
 use crate::source::SourceError;
@@ -48,7 +49,7 @@ pub enum ScanFailure {
 impl ScanError {
     /// Whether the failure is the user's input (exit 2) rather than operational (exit 1).
     pub fn is_invalid_input(&self) -> bool {
-        matches!(self.cause, ScanFailure::Credentials(_))
+        matches!(&self.cause, ScanFailure::Credentials(e) if e.class() == Class::Invalid)
     }
 }
 

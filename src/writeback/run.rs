@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::class::{Class, Classified};
+use crate::credentials::CredentialEnv;
 use crate::git::{Credentials, Git, GitError};
 use crate::rundir::{self, RunDir};
 use crate::writeback::settings::{Checkout, Settings};
@@ -116,6 +117,8 @@ impl Classified for WritebackError {
             WritebackError::Template(TemplateError::Parse { .. })
             | WritebackError::DetachedHead { .. }
             | WritebackError::WrongBranch { .. } => Class::Invalid,
+            // The git client secret: the same class as a registry secretRef's.
+            WritebackError::Git(GitError::Secret(e)) => e.class(),
             _ => Class::Operational,
         }
     }
@@ -131,7 +134,7 @@ pub fn run_once<R: Resolver>(
     // Clones and credential copies of runs that were killed go first.
     rundir::sweep();
     let credentials = match &settings.client_secret {
-        Some(name) => Credentials::from_secret_name(name)?,
+        Some(name) => Credentials::from_secret_name(name, &CredentialEnv::from_process())?,
         None => Credentials::ambient(),
     };
     run_with(settings, credentials, resolver, out).map(|(outcome, _)| outcome)
