@@ -73,3 +73,117 @@ fn json_lines_carry_level_and_message() {
     let line: serde_json::Value = serde_json::from_str(stderr(&out).trim()).unwrap();
     assert_eq!(line["level"], "error");
 }
+
+/// Under `--log-format json` every stderr line is one JSON object, the findings of
+/// `check` and `resolve --check` included (they are the commands' results: said at any
+/// level, with their fields).
+#[test]
+fn findings_are_json_lines_too() {
+    let repo = itest::DemoCopy::new();
+    itest::write(
+        &repo.demo(),
+        "broken.yaml",
+        "image: x # {\"$imagescan\": \"nope\"}\n",
+    );
+    let json_lines = |out: &std::process::Output| -> Vec<serde_json::Value> {
+        stderr(out)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}")))
+            .collect()
+    };
+    let out = Imagescan::new(
+        repo.root(),
+        &["--log-format", "json", "-q", "check", "demo"],
+    )
+    .output();
+    assert_exit(&out, 2);
+    let lines = json_lines(&out);
+    let problem = lines
+        .iter()
+        .find(|l| l["kind"] == "problem")
+        .expect("the problem");
+    assert_eq!(problem["code"], "undefined-scan", "{problem}");
+    assert_eq!(problem["path"], "demo/broken.yaml");
+    assert_eq!(problem["line"], 1);
+    assert!(lines.iter().any(|l| l["problems"] == 1), "{lines:?}");
+
+    std::fs::remove_file(repo.demo().join("broken.yaml")).unwrap();
+    let out = Imagescan::new(
+        repo.root(),
+        &["--log-format", "json", "resolve", "demo", "--check"],
+    )
+    .output();
+    assert_exit(&out, 3);
+    let lines = json_lines(&out);
+    let changes: Vec<_> = lines
+        .iter()
+        .filter(|l| l["kind"] == "out-of-date")
+        .collect();
+    assert_eq!(changes.len(), 7, "{lines:?}");
+    assert!(
+        changes.iter().any(|c| c["path"] == "demo/deployment.yaml"
+            && c["line"] == 20
+            && c["scan"] == "web"
+            && c["new_value"] == "registry.example.com/team/web:1.5.0"),
+        "{changes:?}"
+    );
+}
+
+/// `check --output json` and `resolve --check --output json` print their findings as one
+/// JSON document on stdout (for CI annotations), the exit code unchanged.
+#[test]
+fn findings_as_json_on_stdout() {
+    let out = Imagescan::new(
+        &crate_root(),
+        &["resolve", "testdata/demo", "--check", "--output", "json"],
+    )
+    .output();
+    assert_exit(&out, 3);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 7, "{rows}");
+    assert_eq!(rows[0]["path"], "testdata/demo/cronjob.yaml");
+    assert_eq!(rows[0]["old_value"], "registry.example.com/team/migrate:99");
+
+    let out = Imagescan::new(
+        &crate_root(),
+        &["check", "testdata/demo", "--output", "json"],
+    )
+    .output();
+    assert_exit(&out, 0);
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(findings["errors"], serde_json::json!([]));
+    assert_eq!(findings["summary"]["scans"], 6);
+    assert_eq!(findings["summary"]["markers"], 7);
+}
+
+/// Nothing to do is said: a directory with no configuration, or no marker, exits 0 with
+/// a warning naming it (a wrong path is not silent).
+#[test]
+fn nothing_to_do_is_a_warning() {
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir(empty.path().join(".git")).unwrap();
+    itest::write(empty.path(), "a.yaml", "apiVersion: v1\nkind: ConfigMap\n");
+    for args in [&["render", "."][..], &["resolve", "."], &["scan", "."]] {
+        let out = Imagescan::new(empty.path(), args).output();
+        assert_exit(&out, 0);
+        assert!(
+            stderr(&out).contains("warning: no configuration found for ."),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    itest::write(
+        empty.path(),
+        "imagescan.yaml",
+        "imageScans:\n- tagName: web\n  image: example.com/web\n",
+    );
+    for args in [&["render", "."][..], &["resolve", "."]] {
+        let out = Imagescan::new(empty.path(), args).output();
+        assert_exit(&out, 0);
+        assert!(
+            stderr(&out).contains("warning: no marker found under ."),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -451,3 +451,30 @@ fn a_marked_kind_renders_by_its_new_value() {
         );
     }
 }
+
+/// A Helm chart (Chart.yaml beside templates/) is not streamed by plain render — its
+/// templates are not manifests yet — and a warning names it and says what to run.
+#[test]
+fn a_chart_is_not_streamed_and_is_named() {
+    let repo = DemoCopy::new();
+    write(
+        &repo.demo(),
+        "charts/api/Chart.yaml",
+        "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+    );
+    write(
+        &repo.demo(),
+        "charts/api/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-api\n",
+    );
+    let out = run(repo.root(), &["render", "demo"]);
+    assert_exit(&out, 0);
+    assert_golden("demo-render.yaml", &out.stdout);
+    assert!(
+        stderr(&out).contains(
+            "warning: demo/charts/api is a Helm chart: its templates are not streamed; render it with `imagescan render demo/charts/api -- helm template .`"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

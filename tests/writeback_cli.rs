@@ -226,3 +226,59 @@ fn a_bad_template_is_exit_2_before_any_clone() {
         text(&out.stderr)
     );
 }
+
+/// A manifest that is a symlink to another in the repository (an app reusing a base's
+/// file): the link's target is written, the link stays a link (mode 120000 in the pushed
+/// tree), and its values count once.
+#[test]
+fn a_symlinked_manifest_stays_a_link_and_counts_once() {
+    let (server, url, bare) = seeded();
+    let work = tempfile::tempdir().unwrap();
+    git(
+        work.path(),
+        &["clone", "--quiet", bare.to_str().unwrap(), "."],
+    );
+    fs::create_dir(work.path().join("demo/app")).unwrap();
+    std::os::unix::fs::symlink(
+        "../deployment.yaml",
+        work.path().join("demo/app/deployment.yaml"),
+    )
+    .unwrap();
+    git(work.path(), &["add", "--all"]);
+    git(
+        work.path(),
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "commit",
+            "--quiet",
+            "-m",
+            "app links the deployment",
+        ],
+    );
+    git(work.path(), &["push", "--quiet", "origin", "HEAD:main"]);
+    let before = server.repos.head("apps.git", "main").unwrap();
+
+    let env = Env::new(HTTP_PASSWORD);
+    let out = env.writeback(&url, &["--client-secret", "git"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+
+    let tree = git(&bare, &["ls-tree", "main", "demo/app/deployment.yaml"]);
+    assert!(tree.starts_with("120000 blob "), "still a symlink: {tree}");
+    assert_eq!(
+        git(&bare, &["cat-file", "-p", "main:demo/app/deployment.yaml"]),
+        "../deployment.yaml"
+    );
+    let message = git(&bare, &["log", "-1", "--format=%B", "main"]);
+    // The same 7 values as without the link: the linked file is counted once, under its
+    // own path.
+    assert!(
+        message.starts_with("chore(images): 7 updated\n"),
+        "{message}"
+    );
+    assert!(!message.contains("demo/app/"), "{message}");
+    let stat = git(&bare, &["diff", "--numstat", &before, "main"]);
+    assert_eq!(stat.lines().count(), 4, "{stat}");
+}
