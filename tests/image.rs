@@ -148,7 +148,8 @@ fn image_builds_pushes_and_runs_in_an_empty_root() {
         .collect();
     assert_eq!(entries, ["imagescan"]);
 
-    let version = format!("imagescan {}\n", env!("CARGO_PKG_VERSION"));
+    // build.rs: the package version and, when known, the commit.
+    let version = format!("imagescan {}\n", env!("IMAGESCAN_VERSION"));
     if rustix::process::geteuid().is_root() {
         // chroot into the image's root: no libc, no /proc, no /tmp, empty environment.
         fs::create_dir(rootfs.join("shared")).unwrap();

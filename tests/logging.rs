@@ -185,5 +185,27 @@ fn nothing_to_do_is_a_warning() {
             "{args:?}: {}",
             stderr(&out)
         );
+
+#[test]
+fn an_unknown_level_in_the_environment_is_invalid_input() {
+    for value in ["loud", "warning", "3"] {
+        let out = Imagescan::new(&crate_root(), &["check", "testdata/demo"])
+            .env("IMAGESCAN_LOG", value)
+            .output();
+        assert_exit(&out, 2);
+        assert!(out.stdout.is_empty());
+        assert_eq!(
+            stderr(&out),
+            format!(
+                "imagescan: error: IMAGESCAN_LOG=\"{value}\" is not a log level; valid values: error, warn, info, debug\n"
+            )
+        );
+    }
+    // Case and surrounding spaces are forgiven; empty means unset.
+    for value in ["WARN", " info ", ""] {
+        let out = Imagescan::new(&crate_root(), &["check", "testdata/demo"])
+            .env("IMAGESCAN_LOG", value)
+            .output();
+        assert_exit(&out, 0);
     }
 }

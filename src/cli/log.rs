@@ -33,20 +33,51 @@ pub enum LogFormat {
 
 static SETTINGS: OnceLock<(Level, LogFormat)> = OnceLock::new();
 
+/// An `IMAGESCAN_LOG` value that names no level.
+#[derive(Debug, thiserror::Error)]
+#[error("IMAGESCAN_LOG={value:?} is not a log level; valid values: error, warn, info, debug")]
+pub struct UnknownLevel {
+    /// The value as set.
+    pub value: String,
+}
+
+/// The level `IMAGESCAN_LOG` asks for: `None` when unset or empty.
+fn level_from_env(value: Option<std::ffi::OsString>) -> Result<Option<Level>, UnknownLevel> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy();
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    Level::from_str(trimmed, true)
+        .map(Some)
+        .map_err(|_| UnknownLevel {
+            value: text.into_owned(),
+        })
+}
+
 /// Sets the level and format for the process (first call wins). The level is `-q`
-/// (error), else `-v` (debug), else `IMAGESCAN_LOG`, else info.
-pub fn init(quiet: bool, verbose: u8, format: LogFormat) {
-    let from_env = std::env::var("IMAGESCAN_LOG")
-        .ok()
-        .and_then(|v| Level::from_str(v.trim(), true).ok());
+/// (error), else `-v` (debug), else `IMAGESCAN_LOG`, else info. An `IMAGESCAN_LOG`
+/// that names no level is an error (the format and the default level are set all the
+/// same, so that the error itself can be said).
+pub fn init(quiet: bool, verbose: u8, format: LogFormat) -> Result<(), UnknownLevel> {
+    let from_env = level_from_env(std::env::var_os("IMAGESCAN_LOG"));
     let level = if quiet {
         Level::Error
     } else if verbose > 0 {
         Level::Debug
     } else {
-        from_env.unwrap_or(Level::Info)
+        from_env
+            .as_ref()
+            .ok()
+            .copied()
+            .flatten()
+            .unwrap_or(Level::Info)
     };
     let _ = SETTINGS.set((level, format));
+    from_env.map(|_| ())
 }
 
 fn settings() -> (Level, LogFormat) {

@@ -27,7 +27,7 @@ pub use exit::{Classify, CliError, CliResult, Exit};
 
 /// Keeps container image references in GitOps repositories current.
 #[derive(Debug, Parser)]
-#[command(name = "imagescan", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "imagescan", version = env!("IMAGESCAN_VERSION"), about, long_about = None, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -92,7 +92,10 @@ where
             return code.into();
         }
     };
-    log::init(cli.quiet, cli.verbose, cli.log_format);
+    if let Err(error) = log::init(cli.quiet, cli.verbose, cli.log_format) {
+        log::error(error);
+        return Exit::Invalid.into();
+    }
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(CliError { exit, error }) => {

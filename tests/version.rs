@@ -1,0 +1,32 @@
+//! `--version` names the commit the binary was built from (build.rs), when built from a
+//! git checkout.
+
+use std::process::Command;
+
+#[test]
+fn version_names_the_commit() {
+    let out = Command::new(env!("CARGO_BIN_EXE_imagescan"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout, format!("imagescan {}\n", env!("IMAGESCAN_VERSION")));
+    assert!(
+        stdout.starts_with(&format!("imagescan {}", env!("CARGO_PKG_VERSION"))),
+        "{stdout}"
+    );
+    let head = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output();
+    if let Ok(head) = head
+        && head.status.success()
+    {
+        let commit = String::from_utf8(head.stdout).unwrap();
+        assert!(
+            stdout.contains(&format!("({})", commit.trim())),
+            "{stdout:?} should name HEAD {commit:?}"
+        );
+    }
+}
