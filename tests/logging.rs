@@ -185,6 +185,8 @@ fn nothing_to_do_is_a_warning() {
             "{args:?}: {}",
             stderr(&out)
         );
+    }
+}
 
 #[test]
 fn an_unknown_level_in_the_environment_is_invalid_input() {
