@@ -4,7 +4,8 @@
 //! concurrent renders cost one listing per image; Redis stopped mid-run, restarted
 //! empty, answering garbage or not answering leaves every render working (with a
 //! warning); a lock holder killed with SIGKILL delays the others only until its lock
-//! expires; and no key or value in Redis holds a credential.
+//! expires; no key or value in Redis holds a credential; and `rediss://` verifies the
+//! server's certificate.
 
 mod support;
 
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use support::fault_server::{FaultServer, Reply, Request, forward};
 use support::redis_server::RedisServer;
-use support::registry::{Auth, Pusher, Registry};
+use support::registry::{Auth, Pusher, Registry, TestCa};
 
 const BIN: &str = env!("CARGO_BIN_EXE_imagescan");
 const USER: &str = "replica-user";
@@ -377,6 +378,28 @@ fn a_killed_lock_holder_delays_the_others_only_until_its_lock_expires() {
     // result; then one of the others lists it again.
     let b = setup.listings("b");
     assert!((1..=2).contains(&b), "{b} listings of team/b");
+}
+
+#[test]
+fn rediss_is_verified_against_ssl_cert_file_and_never_trusted_blindly() {
+    let ca = TestCa::generate();
+    let redis = RedisServer::start_tls(REDIS_PASSWORD, &ca.leaf_cert, &ca.leaf_key);
+    let setup = Setup::new(|_, _| None);
+    // The private CA trusted through SSL_CERT_FILE: entries go to Redis over TLS.
+    let stderr = setup.check(
+        setup
+            .render(0, &redis.tls_url())
+            .env("SSL_CERT_FILE", &ca.ca_cert)
+            .output()
+            .unwrap(),
+    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert_eq!(redis.dump().len(), 2);
+    // Without it the certificate is not trusted: a warning, then the disk cache and the
+    // registry.
+    let stderr = setup.check(setup.render(1, &redis.tls_url()).output().unwrap());
+    assert!(stderr.contains("failed (connecting"), "{stderr}");
+    assert!(stderr.contains("rediss://:***@127.0.0.1:"), "{stderr}");
 }
 
 #[test]

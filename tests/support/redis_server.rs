@@ -4,7 +4,7 @@
 //! The tests talk to it through the `redis` crate.
 
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,8 @@ pub struct RedisServer {
     child: Option<Child>,
     pub port: u16,
     pub password: String,
+    /// With TLS: the TLS port and the (certificate, key) served there.
+    pub tls: Option<(u16, PathBuf, PathBuf)>,
     dir: tempfile::TempDir,
 }
 
@@ -26,21 +28,50 @@ impl RedisServer {
             child: None,
             port: free_port(),
             password: password.to_owned(),
+            tls: None,
             dir,
         };
         server.launch();
         server
     }
 
+    /// A server requiring `password`, on a plain port (for the test's own connection)
+    /// and a TLS port serving `cert`/`key` (clients are not asked for certificates).
+    pub fn start_tls(password: &str, cert: &Path, key: &Path) -> RedisServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = RedisServer {
+            child: None,
+            port: free_port(),
+            password: password.to_owned(),
+            tls: Some((free_port(), cert.to_owned(), key.to_owned())),
+            dir,
+        };
+        server.launch();
+        server
+    }
+
+    /// `rediss://127.0.0.1:TLS_PORT`.
+    pub fn tls_url(&self) -> String {
+        let (port, _, _) = self.tls.as_ref().expect("started with TLS");
+        format!("rediss://127.0.0.1:{port}")
+    }
+
     fn config(&self) -> PathBuf {
         let path = self.dir.path().join("redis.conf");
-        let config = format!(
+        let mut config = format!(
             "bind 127.0.0.1\nport {}\nrequirepass \"{}\"\nsave \"\"\nappendonly no\ndir {}\nlogfile {}\ndaemonize no\n",
             self.port,
             self.password,
             self.dir.path().display(),
             self.dir.path().join("redis.log").display()
         );
+        if let Some((port, cert, key)) = &self.tls {
+            config.push_str(&format!(
+                "tls-port {port}\ntls-cert-file {}\ntls-key-file {}\ntls-auth-clients no\n",
+                cert.display(),
+                key.display()
+            ));
+        }
         std::fs::write(&path, config).unwrap();
         path
     }
@@ -59,7 +90,11 @@ impl RedisServer {
             if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
                 panic!("redis-server exited ({status}): {}", self.log());
             }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            let tls_up = self
+                .tls
+                .as_ref()
+                .is_none_or(|(port, _, _)| TcpStream::connect(("127.0.0.1", *port)).is_ok());
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() && tls_up {
                 return;
             }
             std::thread::sleep(Duration::from_millis(10));
