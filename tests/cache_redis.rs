@@ -438,3 +438,49 @@ fn a_bad_cache_url_is_invalid_input_and_never_shows_the_password() {
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
 }
+
+#[test]
+fn a_lock_is_released_only_by_its_holder_and_expires_when_held_too_long() {
+    use imagescan::cache::redis::{RedisConfig, RedisStore};
+    use imagescan::cache::{Backend, CacheKey, DiskStore};
+
+    let redis = RedisServer::start(REDIS_PASSWORD);
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("password"), REDIS_PASSWORD).unwrap();
+    let store = |name: &str| {
+        let config = RedisConfig::parse(
+            &format!("{}?lock-ttl=300ms", redis.url()),
+            Some(&root.path().join("password")),
+        )
+        .unwrap();
+        // Separate disk caches: only the Redis lock is shared.
+        let dir = root.path().join(name);
+        fs::create_dir_all(&dir).unwrap();
+        RedisStore::new(config, DiskStore::new(dir))
+    };
+    let (a, b) = (store("a"), store("b"));
+    let key = CacheKey::new("reg.example", "team/app", None);
+    let lock_key = format!("imagescan:lock:{}", key.file_stem());
+    let holder = |connection: &mut redis::Connection| -> Option<String> {
+        redis::cmd("GET").arg(&lock_key).query(connection).unwrap()
+    };
+    let mut connection = redis.connect();
+
+    let first = a.lock(&key).unwrap();
+    assert!(!first.waited);
+    let token_a = holder(&mut connection).expect("A holds the lock");
+    // A holds it past its lifetime (as a holder that hangs would): B takes it after
+    // waiting for the expiry.
+    let started = Instant::now();
+    let second = b.lock(&key).unwrap();
+    assert!(second.waited);
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    let token_b = holder(&mut connection).expect("B holds the lock");
+    assert_ne!(token_a, token_b);
+    // A's late release must not free B's lock.
+    drop(first);
+    assert_eq!(holder(&mut connection), Some(token_b));
+    drop(second);
+    assert_eq!(holder(&mut connection), None);
+    assert!(a.take_warnings().is_empty() && b.take_warnings().is_empty());
+}
