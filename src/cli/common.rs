@@ -1,6 +1,8 @@
 //! Arguments shared by the commands that read a directory's configuration and reach
 //! registries (`render`, `resolve`, `scan`, `check`, `writeback`).
 
+use std::fs::File;
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -57,6 +59,20 @@ pub enum Findings {
     Json,
 }
 
+/// Standard output as a file, written with `writev` and no buffer in between.
+pub fn stdout_file() -> Result<File, CliError> {
+    std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(File::from)
+        .map_err(write_error)
+}
+
+/// A failed write to stdout: exit 1.
+pub fn write_error(error: std::io::Error) -> CliError {
+    CliError::failure(anyhow::Error::new(error).context("cannot write to stdout"))
+}
+
 /// Writes a command's product to stdout.
 pub fn print_stdout(text: &str) -> Result<(), CliError> {
     print_stdout_bytes(text.as_bytes())
@@ -67,7 +83,7 @@ pub fn print_stdout_bytes(bytes: &[u8]) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|()| out.flush())
-        .map_err(|e| CliError::failure(anyhow::Error::new(e).context("cannot write to stdout")))
+        .map_err(write_error)
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {

@@ -2,15 +2,17 @@
 //! with image references resolved and results added; exit 0, or 2 (invalid input) / 1
 //! (a scan failed) with the items unchanged and the error results in the list.
 
-use std::io::{Read, Write};
-
 use anyhow::Context;
 use clap::Args;
 
-use super::common::SourceArgs;
+use super::common::{SourceArgs, stdout_file, write_error};
 use super::{Classify, CliResult, Exit, log, workspace};
+use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream};
 use crate::krm::{Outcome, Severity};
 use crate::scan::Scanner;
+
+/// The most bytes read from stdin: the limit of one manifest file.
+const MAX_STDIN_BYTES: usize = DEFAULT_MAX_FILE_BYTES as usize;
 
 /// Arguments of `imagescan fn` (kpt and kustomize pass none).
 #[derive(Debug, Args)]
@@ -21,10 +23,7 @@ pub struct FunctionArgs {
 
 /// Runs `imagescan fn`.
 pub fn run(args: &FunctionArgs) -> CliResult {
-    let mut input = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut input)
+    let input = read_stream(std::io::stdin().lock(), MAX_STDIN_BYTES)
         .context("cannot read stdin")
         .or_failure()?;
     let cwd = std::env::current_dir()
@@ -40,12 +39,9 @@ pub fn run(args: &FunctionArgs) -> CliResult {
             Severity::Info => log::info(&result.message),
         }
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&output.bytes)
-        .and_then(|()| stdout.flush())
-        .context("cannot write stdout")
-        .or_failure()?;
+    output
+        .write(&input, &mut stdout_file()?)
+        .map_err(write_error)?;
     Ok(match output.outcome {
         Outcome::Resolved => Exit::Success,
         Outcome::Invalid => Exit::Invalid,

@@ -2,17 +2,18 @@
 //! bytes on stdout with markers resolved; on any problem nothing on stdout, the reason
 //! on stderr (naming the template and line) and a non-zero exit.
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use super::common::SourceArgs;
+use super::common::{SourceArgs, stdout_file, write_error};
 use super::{Classify, CliError, CliResult, Exit, log, workspace};
 use crate::config::ConfigSet;
+use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream};
 use crate::scan::Scanner;
-use crate::workspace::text::apply_replacements;
+use crate::workspace::Replacement;
+use crate::workspace::text::write_replaced;
 
 /// Arguments of `imagescan post-render`.
 #[derive(Debug, Args)]
@@ -27,15 +28,12 @@ pub struct PostRenderArgs {
 
 /// Runs `imagescan post-render`.
 pub fn run(args: &PostRenderArgs) -> CliResult {
-    let mut input = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut input)
+    let input = read_stream(std::io::stdin().lock(), DEFAULT_MAX_FILE_BYTES as usize)
         .context("cannot read stdin")
         .or_failure()?;
     if args.config.is_empty() && crate::marker::find_markers(&input).is_ok_and(|m| m.is_empty()) {
         // Nothing to resolve needs no configuration.
-        return write(&input);
+        return write(&input, &[]);
     }
     if args.config.is_empty() {
         return Err(CliError::invalid(anyhow!(
@@ -51,17 +49,10 @@ pub fn run(args: &PostRenderArgs) -> CliResult {
     let scanner = Scanner::new(workspace::scan_options(&args.source)?);
     let resolved = crate::postrender::post_render(&config, &input, &scanner)?;
     workspace::warn_all(&resolved.warnings);
-    let mut output = Vec::new();
-    apply_replacements(&input, &resolved.replacements, &mut output);
-    write(&output)
+    write(&input, &resolved.replacements)
 }
 
-fn write(bytes: &[u8]) -> CliResult {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .context("cannot write stdout")
-        .or_failure()?;
+fn write(input: &[u8], replacements: &[Replacement]) -> CliResult {
+    write_replaced(input, replacements, &mut stdout_file()?).map_err(write_error)?;
     Ok(Exit::Success)
 }

@@ -20,7 +20,7 @@ use crate::config::{ConfigError, ConfigSet, ImageRule, Schema, image_name};
 use crate::diagnostic::Diagnostic;
 use crate::marker::encode;
 use crate::scan::Scanner;
-use crate::workspace::text::{STDIN_SCOPE, apply_replacements};
+use crate::workspace::text::{STDIN_SCOPE, apply_replacements, write_replaced};
 use crate::workspace::{Plan, Replacement};
 
 /// How the function ended, which decides the exit code.
@@ -37,11 +37,12 @@ pub enum Outcome {
 /// What the function writes to stdout, and how it ended.
 #[derive(Debug, Clone)]
 pub struct FunctionOutput {
-    /// The ResourceList to write: items resolved (unless it failed), results added.
-    pub bytes: Vec<u8>,
+    /// What turns the input into the ResourceList to write: the items' new values
+    /// (none when it failed) and the results, in input order.
+    pub replacements: Vec<Replacement>,
     /// How it ended.
     pub outcome: Outcome,
-    /// The results added (also in `bytes`), for the command to log.
+    /// The results added (also in the output), for the command to log.
     pub results: Vec<KrmResult>,
 }
 
@@ -370,13 +371,25 @@ impl Run<'_> {
             let at = all.partition_point(|r| r.range.start <= results.range.start);
             all.insert(at, results);
         }
-        let mut bytes = Vec::new();
-        apply_replacements(self.input, &all, &mut bytes);
         FunctionOutput {
-            bytes,
+            replacements: all,
             outcome,
             results: self.results,
         }
+    }
+}
+
+impl FunctionOutput {
+    /// Writes the output list, `input` with the replacements, to `out`.
+    pub fn write(&self, input: &[u8], out: &mut impl std::io::Write) -> std::io::Result<()> {
+        write_replaced(input, &self.replacements, out)
+    }
+
+    /// The output list as bytes.
+    pub fn bytes(&self, input: &[u8]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        apply_replacements(input, &self.replacements, &mut bytes);
+        bytes
     }
 }
 

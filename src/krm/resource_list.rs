@@ -79,12 +79,15 @@ pub enum ReadError {
 
 impl ResourceList {
     /// Reads the structure of `input`.
+    ///
+    /// The block-style reader looks only at line starts and keys, so the items' bytes
+    /// are not validated as UTF-8 here (an item is when it is parsed); everything else
+    /// must be UTF-8.
     pub fn read(input: &[u8]) -> Result<Self, ReadError> {
-        let text = std::str::from_utf8(input).map_err(|_| ReadError::NotUtf8)?;
-        match read_block(input) {
-            Some(list) => Ok(list),
-            None => read_flow(text),
+        if let Some(list) = read_block(input) {
+            return Ok(list);
         }
+        read_flow(std::str::from_utf8(input).map_err(|_| ReadError::NotUtf8)?)
     }
 }
 
@@ -102,6 +105,9 @@ struct Key<'a> {
 /// The block-style reader; `None` when the input is not in block style.
 fn read_block(input: &[u8]) -> Option<ResourceList> {
     let mut keys: Vec<Key<'_>> = Vec::new();
+    // Starts of the `- ` lines in column 0 under `items:` (how kpt and kustomize write
+    // items), found in the same pass as the keys.
+    let mut column0_items = Vec::new();
     let mut doc_start = None;
     let mut doc_end = input.len();
     let mut start = 0;
@@ -129,7 +135,11 @@ fn read_block(input: &[u8]) -> Option<ResourceList> {
             if keys.is_empty() {
                 return None; // flow style, or not a mapping
             }
-            continue; // an item of a sequence in column 0
+            // An entry of a sequence in column 0: an item when under `items:`.
+            if keys.last().is_some_and(|k| k.name == b"items") {
+                column0_items.push(this_start);
+            }
+            continue;
         }
         let trimmed_end = this_start + bytes.trim_ascii_end().len();
         let colon = key_colon(bytes)?;
@@ -206,7 +216,15 @@ fn read_block(input: &[u8]) -> Option<ResourceList> {
             }
         } else {
             list.items_region = section.range.clone();
-            list.items = block_items(input, section.range)?;
+            list.items = if column0_items.is_empty() {
+                block_items(input, section.range)? // `items:` indented under the key
+            } else {
+                column0_items
+                    .iter()
+                    .zip(column0_items.iter().skip(1).chain([&section.range.end]))
+                    .map(|(&start, &end)| start..end)
+                    .collect()
+            };
         }
     }
     Some(list)

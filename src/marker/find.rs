@@ -205,6 +205,16 @@ fn outside_block_scalars(text: &[u8], candidates: &[LineRef]) -> Vec<LineRef> {
                 Some(hit) => memrchr(b'\n', &text[pos..pos + hit]).map_or(pos, |i| pos + i + 1),
                 None => candidate.start,
             };
+        } else if let Some(Block {
+            content: Some(m), ..
+        }) = block
+            && m > 0
+        {
+            // Inside a block scalar whose indentation is known: pass over its lines (blank
+            // or indented at least `m`) in one newline search, up to the next candidate;
+            // the first other line is looked at below.
+            let until = next_candidate.peek().map_or(last, |c| c.start);
+            pos = block_content_end(text, pos, until, m);
         }
         let line = line_at(text, pos, 0);
         let bytes = &text[line.start..line.end];
@@ -244,6 +254,30 @@ fn outside_block_scalars(text: &[u8], candidates: &[LineRef]) -> Vec<LineRef> {
         pos = line.next;
     }
     kept
+}
+
+/// The first line start in `pos..until` (`pos` a line start) of a line that is neither
+/// blank nor indented by at least `m` spaces, or `until`.
+fn block_content_end(text: &[u8], pos: usize, until: usize, m: usize) -> usize {
+    let inside = |start: usize| {
+        let line = &text[start..until];
+        let spaces = line.iter().take(m).take_while(|&&b| b == b' ').count();
+        spaces == m
+            || line[spaces..]
+                .iter()
+                .take_while(|&&b| b != b'\n')
+                .all(|&b| b == b' ' || b == b'\t' || b == b'\r')
+    };
+    if pos >= until || !inside(pos) {
+        return pos;
+    }
+    for newline in memchr_iter(b'\n', &text[pos..until]) {
+        let start = pos + newline + 1;
+        if start >= until || !inside(start) {
+            return start.min(until);
+        }
+    }
+    until
 }
 
 /// An open block scalar: its owner's column and, once known, its content indentation.

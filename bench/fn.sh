@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# KRM function benchmark (issue 11 item 5): generates bench/out/fn/resource-list.yaml
+# (10,000 items, ~20 MB, 5,000 markers over 50 scans served from OCI layouts) when
+# missing, then times `imagescan fn < LIST > /dev/null` against `cat LIST > /dev/null`
+# in the same run. Target: <= 3x cat.
+#
+#   bench/fn.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-15}
+[ -f bench/out/fn/resource-list.yaml ] || python3 bench/stdin_inputs.py bench/out
+cargo build --release --quiet --bin imagescan
+python3 bench/stdin_bench.py bench/out/fn/resource-list.yaml "$runs" 3 -- target/release/imagescan fn
