@@ -31,7 +31,12 @@ impl Reference {
             reason,
         };
         if input.is_empty() {
-            return Err(fail("empty reference"));
+            return Err(fail("it is empty".to_owned()));
+        }
+        if let Some((scheme, _)) = input.split_once("://") {
+            return Err(fail(format!(
+                "an image reference has no URL scheme; drop `{scheme}://`"
+            )));
         }
         let (rest, digest) = match input.split_once('@') {
             Some((rest, digest)) => {
@@ -51,10 +56,15 @@ impl Reference {
             None => (rest, None),
         };
         if name.is_empty() {
-            return Err(fail("empty image name"));
+            return Err(fail(
+                "the image name before the tag or digest is empty".to_owned(),
+            ));
         }
         if name.len() > NAME_TOTAL_MAX {
-            return Err(fail("image name longer than 255 characters"));
+            return Err(fail(format!(
+                "the image name is {} characters long; at most {NAME_TOTAL_MAX}",
+                name.len()
+            )));
         }
         let (domain, path) = match name.split_once('/') {
             Some((first, path)) if is_domain_like(first) => {
@@ -113,8 +123,8 @@ impl fmt::Display for Reference {
 pub struct ReferenceError {
     /// The reference as written.
     pub input: String,
-    /// What is wrong with it.
-    pub reason: &'static str,
+    /// What is wrong with it: which part, and what that part may hold.
+    pub reason: String,
 }
 
 const NAME_TOTAL_MAX: usize = 255;
@@ -126,25 +136,38 @@ fn is_domain_like(first: &str) -> bool {
         || first.bytes().any(|b| b.is_ascii_uppercase())
 }
 
+/// The first character of `text` that `ok` refuses, shown for a message.
+fn first_bad(text: &str, ok: impl Fn(char) -> bool) -> String {
+    match text.chars().find(|&c| !ok(c)) {
+        Some(c) if c.is_whitespace() || c.is_control() => format!("{c:?}"),
+        Some(c) => format!("`{c}`"),
+        None => String::new(),
+    }
+}
+
 /// Host components (`[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?` joined by `.`) or a
 /// bracketed IPv6 address, with an optional numeric port.
-pub(crate) fn validate_domain(domain: &str) -> Result<(), &'static str> {
+pub(crate) fn validate_domain(domain: &str) -> Result<(), String> {
     let (host, port) = if let Some(after) = domain.strip_prefix('[') {
         let (ip, rest) = after
             .split_once(']')
-            .ok_or("unclosed `[` in registry host")?;
+            .ok_or_else(|| format!("registry host `{domain}` opens `[` and never closes it"))?;
         if ip.is_empty()
             || !ip
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
         {
-            return Err("invalid IPv6 address in registry host");
+            return Err(format!(
+                "`[{ip}]` in registry host `{domain}` is not an IPv6 address"
+            ));
         }
         match rest {
             "" => (None, None),
             _ => (
                 None,
-                Some(rest.strip_prefix(':').ok_or("invalid registry host")?),
+                Some(rest.strip_prefix(':').ok_or_else(|| {
+                    format!("registry host `{domain}` has `{rest}` after `]`; expected `:PORT`")
+                })?),
             ),
         }
     } else {
@@ -154,37 +177,53 @@ pub(crate) fn validate_domain(domain: &str) -> Result<(), &'static str> {
         }
     };
     if let Some(host) = host {
-        let component_ok = |c: &str| {
-            !c.is_empty()
-                && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !c.starts_with('-')
-                && !c.ends_with('-')
-        };
-        if !host.split('.').all(component_ok) {
-            return Err("invalid registry host");
+        for component in host.split('.') {
+            let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-';
+            let problem = if component.is_empty() {
+                "an empty name between dots".to_owned()
+            } else if !component.chars().all(allowed) {
+                format!(
+                    "{} in `{component}` (letters, digits and `-` only)",
+                    first_bad(component, allowed)
+                )
+            } else if component.starts_with('-') || component.ends_with('-') {
+                format!("`{component}` starting or ending with `-`")
+            } else {
+                continue;
+            };
+            return Err(format!("registry host `{host}` has {problem}"));
         }
     }
     if let Some(port) = port
         && (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err("invalid port in registry host");
+        return Err(format!(
+            "port `{port}` of registry host `{domain}` is not a number"
+        ));
     }
     Ok(())
 }
 
 /// Path components: lower-case alphanumerics separated by `.`, `_`, `__` or runs of `-`.
-fn validate_path(path: &str) -> Result<(), &'static str> {
+fn validate_path(path: &str) -> Result<(), String> {
+    const RULE: &str = "lower-case letters and digits, separated by `.`, `_`, `__` or `-`";
     for component in path.split('/') {
         if component.is_empty() {
-            return Err("empty path component");
+            return Err(format!(
+                "repository `{path}` has an empty component (`//`, or `/` at either end)"
+            ));
         }
         if component.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err("repository name must be lowercase");
+            return Err(format!(
+                "repository `{path}` has upper-case letters; repository names must be lowercase"
+            ));
         }
         let bytes = component.as_bytes();
         let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
         if !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
-            return Err("path components must start and end with a letter or digit");
+            return Err(format!(
+                "repository component `{component}` must start and end with a letter or digit"
+            ));
         }
         let mut i = 0;
         while i < bytes.len() {
@@ -198,7 +237,14 @@ fn validate_path(path: &str) -> Result<(), &'static str> {
             }
             let sep = &component[sep_start..i];
             if !(sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|b| b == b'-')) {
-                return Err("invalid character in repository name");
+                let ok = |c: char| matches!(c, '.' | '_' | '-');
+                let what = match first_bad(sep, ok) {
+                    bad if !bad.is_empty() => bad,
+                    _ => format!("`{sep}`"),
+                };
+                return Err(format!(
+                    "repository component `{component}` has {what}; allowed: {RULE}"
+                ));
             }
         }
     }
@@ -206,24 +252,32 @@ fn validate_path(path: &str) -> Result<(), &'static str> {
 }
 
 /// `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`.
-fn validate_tag(tag: &str) -> Result<(), &'static str> {
-    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    match tag.as_bytes() {
-        [] => Err("empty tag"),
-        [first, ..] if !word(*first) => Err("tag must start with a letter, digit or `_`"),
-        bytes if bytes.len() > 128 => Err("tag longer than 128 characters"),
-        bytes if !bytes.iter().all(|&b| word(b) || b == b'.' || b == b'-') => {
-            Err("invalid character in tag")
-        }
+fn validate_tag(tag: &str) -> Result<(), String> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let allowed = |c: char| word(c) || c == '.' || c == '-';
+    match tag.chars().next() {
+        None => Err("the tag after `:` is empty".to_owned()),
+        Some(first) if !word(first) => Err(format!(
+            "tag `{tag}` starts with {}; a tag starts with a letter, digit or `_`",
+            first_bad(&first.to_string(), word)
+        )),
+        _ if tag.len() > 128 => Err(format!(
+            "tag `{tag}` is {} characters long; at most 128",
+            tag.len()
+        )),
+        _ if !tag.chars().all(allowed) => Err(format!(
+            "tag `{tag}` has {}; allowed: letters, digits, `_`, `.` and `-`",
+            first_bad(tag, allowed)
+        )),
         _ => Ok(()),
     }
 }
 
 /// `algorithm:encoded`, with the lengths the registered algorithms require.
-fn validate_digest(digest: &str) -> Result<(), &'static str> {
-    let (algorithm, encoded) = digest
-        .split_once(':')
-        .ok_or("digest must look like sha256:<hex>")?;
+fn validate_digest(digest: &str) -> Result<(), String> {
+    let (algorithm, encoded) = digest.split_once(':').ok_or_else(|| {
+        format!("digest `{digest}` has no `:`; a digest looks like sha256:<64 hex digits>")
+    })?;
     let alg_ok = !algorithm.is_empty()
         && algorithm.split(['+', '.', '_', '-']).all(|c| {
             !c.is_empty()
@@ -231,7 +285,9 @@ fn validate_digest(digest: &str) -> Result<(), &'static str> {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         });
     if !alg_ok {
-        return Err("invalid digest algorithm");
+        return Err(format!(
+            "digest algorithm `{algorithm}` is not lower-case letters and digits (e.g. sha256)"
+        ));
     }
     let hex = |n: usize| {
         encoded.len() == n
@@ -239,15 +295,33 @@ fn validate_digest(digest: &str) -> Result<(), &'static str> {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
+    let hex_reason = |n: usize| {
+        let bad = first_bad(encoded, |c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+        if bad.is_empty() {
+            format!(
+                "{algorithm} digest has {} hex digits; it needs {n}",
+                encoded.len()
+            )
+        } else {
+            format!("{algorithm} digest has {bad}; it needs {n} lower-case hex digits")
+        }
+    };
     match algorithm {
-        "sha256" if !hex(64) => Err("sha256 digest must be 64 lower-case hex characters"),
-        "sha512" if !hex(128) => Err("sha512 digest must be 128 lower-case hex characters"),
-        _ if encoded.len() < 32
-            || !encoded
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'=' || b == b'_' || b == b'-') =>
+        "sha256" if !hex(64) => Err(hex_reason(64)),
+        "sha512" if !hex(128) => Err(hex_reason(128)),
+        _ if encoded.len() < 32 => Err(format!(
+            "{algorithm} digest is {} characters long; at least 32",
+            encoded.len()
+        )),
+        _ if !encoded
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '=' || c == '_' || c == '-') =>
         {
-            Err("invalid digest")
+            Err(format!(
+                "{algorithm} digest has {}; allowed: letters, digits, `=`, `_` and `-`",
+                first_bad(encoded, |c| c.is_ascii_alphanumeric()
+                    || matches!(c, '=' | '_' | '-'))
+            ))
         }
         _ => Ok(()),
     }
@@ -380,36 +454,84 @@ mod tests {
 
     #[test]
     fn rejects_invalid_references() {
-        let long = "a".repeat(256);
-        let cases = [
-            "",
-            "Nginx",
-            "nginx:",
-            "nginx:-x",
-            "nginx:a b",
-            "nginx@sha256:abc",
-            "nginx@md5",
-            ":1.0",
-            "/nginx",
-            "nginx/",
-            "a//b",
-            "ghcr.io/",
-            "ghcr.io/A/b",
-            "-a/b",
-            "a/-b",
-            "a/b-",
-            "a/b..c",
-            "exa mple.com/a",
-            "example.com:port/a",
-            "-bad.com/a",
-            "https://ghcr.io/a",
-            long.as_str(),
+        // The input and what the message must say about it: the part that is wrong and
+        // what it may hold.
+        let cases: [(&str, &str); 24] = [
+            ("", "it is empty"),
+            ("Nginx", "repository `Nginx` has upper-case letters"),
+            ("nginx:", "the tag after `:` is empty"),
+            (
+                "nginx:-x",
+                "tag `-x` starts with `-`; a tag starts with a letter, digit or `_`",
+            ),
+            (
+                "nginx:a b",
+                "tag `a b` has ' '; allowed: letters, digits, `_`, `.` and `-`",
+            ),
+            (
+                "nginx@sha256:abc",
+                "sha256 digest has 3 hex digits; it needs 64",
+            ),
+            (
+                "nginx@sha256:XYZ",
+                "sha256 digest has `X`; it needs 64 lower-case hex digits",
+            ),
+            ("nginx@md5", "digest `md5` has no `:`"),
+            (":1.0", "the image name before the tag or digest is empty"),
+            ("/nginx", "repository `/nginx` has an empty component"),
+            ("nginx/", "repository `nginx/` has an empty component"),
+            ("a//b", "repository `a//b` has an empty component"),
+            ("ghcr.io/", "repository `` has an empty component"),
+            ("ghcr.io/A/b", "repository `A/b` has upper-case letters"),
+            (
+                "-a/b",
+                "repository component `-a` must start and end with a letter or digit",
+            ),
+            ("a/-b", "repository component `-b` must start and end"),
+            ("a/b-", "repository component `b-` must start and end"),
+            (
+                "a/b..c",
+                "repository component `b..c` has `..`; allowed: lower-case letters",
+            ),
+            ("a/b!c", "repository component `b!c` has `!`; allowed"),
+            (
+                "exa mple.com/a",
+                "registry host `exa mple.com` has ' ' in `exa mple`",
+            ),
+            (
+                "example.com:port/a",
+                "port `port` of registry host `example.com:port` is not a number",
+            ),
+            (
+                "-bad.com/a",
+                "registry host `-bad.com` has `-bad` starting or ending with `-`",
+            ),
+            (
+                "https://ghcr.io/a",
+                "an image reference has no URL scheme; drop `https://`",
+            ),
+            (
+                "example.com:/a",
+                "port `` of registry host `example.com:` is not a number",
+            ),
         ];
-        for input in cases {
+        for (input, reason) in cases {
+            let err = Reference::parse(input).expect_err(input);
             assert!(
-                Reference::parse(input).is_err(),
-                "{input:?} should be invalid"
+                err.reason.contains(reason),
+                "{input:?}: {:?} should say {reason:?}",
+                err.reason
+            );
+            assert_eq!(
+                err.to_string(),
+                format!("invalid image reference {input:?}: {}", err.reason)
             );
         }
+        let long = "a".repeat(256);
+        let err = Reference::parse(&long).unwrap_err();
+        assert_eq!(
+            err.reason,
+            "the image name is 256 characters long; at most 255"
+        );
     }
 }

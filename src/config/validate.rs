@@ -537,9 +537,9 @@ fn valid_secret_name(name: &str) -> bool {
 
 /// A registry host as written in image references; Docker Hub's aliases become
 /// `docker.io`, the domain [`Reference`] gives Docker Hub images.
-fn validate_host(host: &str) -> Result<String, &'static str> {
+fn validate_host(host: &str) -> Result<String, String> {
     if host.contains("://") || host.contains('/') {
-        return Err("scheme or path given");
+        return Err("scheme or path given".to_owned());
     }
     crate::reference::validate_domain(host)?;
     let lower = host.to_ascii_lowercase();
