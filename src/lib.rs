@@ -6,6 +6,7 @@
 //! [`reference`], [`platform`], [`policy`], [`marker`] — take values and return values;
 //! I/O stays at the edges, and the library never prints.
 
+pub mod argocd;
 pub mod cache;
 pub mod class;
 pub mod cli;

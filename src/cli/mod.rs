@@ -2,6 +2,7 @@
 //! orchestrates: it turns arguments into library calls, writes their products to stdout
 //! and maps failures to exit codes (SPEC §7). Logs go to stderr.
 
+mod argocd;
 mod cache;
 mod check;
 mod common;
@@ -68,6 +69,9 @@ enum Command {
     Function(function::FunctionArgs),
     /// Helm post-renderer: Helm's manifests on stdin, markers resolved on stdout.
     PostRender(post_render::PostRenderArgs),
+    /// The Argo CD plugin's generate step: resolve the markers of the whole repository in
+    /// place, then render the app as Argo CD would (kustomize, Helm, or the directory).
+    Argocd(argocd::ArgocdArgs),
     /// Copy this binary to DIR/imagescan (the container image's init step).
     #[command(hide = true)]
     InstallTo(install_to::InstallToArgs),
@@ -117,6 +121,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Migrate(args) => migrate::run(&args),
         Command::Function(args) => function::run(&args),
         Command::PostRender(args) => post_render::run(&args),
+        Command::Argocd(args) => argocd::run(&args),
         Command::InstallTo(args) => install_to::run(&args),
     }
 }

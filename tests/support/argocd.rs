@@ -539,6 +539,11 @@ impl PluginServer {
         self
     }
 
+    /// The sidecar's `/tmp`.
+    pub fn tmp_dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
     /// A directory the plugin user owns (an emptyDir volume of the sidecar), e.g. the
     /// cache.
     pub fn volume(&self, name: &str) -> PathBuf {

@@ -1,0 +1,460 @@
+//! `imagescan argocd` as Argo CD runs it: plugin/argocd/plugin.yaml under the plugin
+//! server reproduction (tests/support/argocd.rs) — a fresh `_cmp_server/<uuid>` unpack
+//! with and without `.git`, uid 999, a read-only HOME, the sidecar environment of the
+//! kustomize Component, Argo CD's variables and parameters — on the layouts people have:
+//! a plain directory, a kustomize overlay whose base holds the marker, a Helm chart (helm
+//! 4 and helm 3) with markers in values files and a template, an app path several levels
+//! deep, a marker error, and a registry failure with a warm and a cold cache.
+
+mod itest;
+mod support;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use support::argocd::{Generated, ParamValue, PluginServer, Request};
+use support::kube_tools;
+use support::registry::{Pusher, Registry};
+use support::yaml::load_one;
+
+fn crate_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A directory readable by the plugin user holding `imagescan` (and `helm` when
+/// `helm` is given), first in the sidecar's PATH.
+fn bin_dir(scratch: &Path, helm: Option<PathBuf>) -> PathBuf {
+    let bin = scratch.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    fs::set_permissions(scratch, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(&bin, fs::Permissions::from_mode(0o755)).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_imagescan"), bin.join("imagescan")).unwrap();
+    if let Some(helm) = helm {
+        std::os::unix::fs::symlink(helm, bin.join("helm")).unwrap();
+    }
+    bin
+}
+
+/// The plugin server for plugin/argocd/plugin.yaml with the sidecar's environment taken
+/// from the kustomize Component (paths below /tmp moved into the server's /tmp, the
+/// cache and secrets directories onto volumes of the server); `helm` is helm 4 unless
+/// another binary is given.
+fn plugin_server(scratch: &Path, helm: Option<PathBuf>) -> PluginServer {
+    let bin = bin_dir(scratch, helm);
+    let path = std::env::join_paths([
+        bin,
+        kube_tools::tools_bin(),
+        "/usr/local/bin".into(),
+        "/usr/bin".into(),
+        "/bin".into(),
+    ])
+    .unwrap();
+    kube_tools::kustomize();
+    kube_tools::helm();
+    let mut server = PluginServer::new(&crate_root().join("plugin/argocd/plugin.yaml"), &path);
+    let patch = load_one(
+        &fs::read_to_string(crate_root().join("plugin/argocd/install/repo-server-patch.yaml"))
+            .unwrap(),
+    );
+    let sidecar = &patch["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(sidecar["name"], "imagescan");
+    let tmp = server.tmp_dir().to_str().unwrap().to_owned();
+    for var in sidecar["env"].as_array().unwrap() {
+        let name = var["name"].as_str().unwrap();
+        let value = var["value"].as_str().unwrap();
+        let value = match name {
+            "PATH" => continue,
+            "IMAGESCAN_CACHE_DIR" => server.volume("cache").to_str().unwrap().to_owned(),
+            "IMAGESCAN_SECRETS_DIR" => server.volume("secrets").to_str().unwrap().to_owned(),
+            _ => match value.strip_prefix("/tmp/") {
+                Some(rest) => format!("{tmp}/{rest}"),
+                None => value.to_owned(),
+            },
+        };
+        server = server.sidecar_env(name, value);
+    }
+    server
+}
+
+const SCANS: &str = "\
+imageScans:
+- tagName: web
+  image: registry.example.com/team/web
+  policy:
+    semver: {range: '>=1.0.0'}
+registries:
+- host: registry.example.com
+  layout: oci
+";
+
+/// A repository with `files`, the scans above at its root and the OCI layout of
+/// registry.example.com/team/web (1.0.0, 1.2.0, 1.5.0, 2.0.0) inside it.
+fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    itest::write(dir.path(), "imagescan.yaml", SCANS);
+    itest::write_layout(
+        &dir.path().join("oci"),
+        "team/web",
+        &["1.0.0", "1.2.0", "1.5.0", "2.0.0"],
+    );
+    for (path, content) in files {
+        itest::write(dir.path(), path, content);
+    }
+    fs::create_dir_all(dir.path().join(".git/refs")).unwrap();
+    fs::write(dir.path().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    dir
+}
+
+fn object<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name} in {objects:#?}"))
+}
+
+fn images(deployment: &Value) -> Vec<String> {
+    deployment["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["image"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn assert_ok(generated: &Generated) -> Vec<Value> {
+    let objects = generated.ok().to_vec();
+    let run = generated.generate.as_ref().unwrap();
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    objects
+}
+
+const BASE_DEPLOYMENT: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: registry.example.com/team/web:1.0.0 # {\"$imagescan\": \"web\"}
+";
+
+#[test]
+fn kustomize_overlay_whose_base_holds_the_marker() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let repo = repo(&[
+        ("apps/web/base/deployment.yaml", BASE_DEPLOYMENT),
+        (
+            "apps/web/base/kustomization.yaml",
+            "resources: [deployment.yaml]\n",
+        ),
+        (
+            "apps/web/overlays/prod/kustomization.yaml",
+            "resources: [../../base]\nnamePrefix: prod-\nnamespace: web-prod\n",
+        ),
+    ]);
+    for send_git in [true, false] {
+        let mut request = Request::new(repo.path(), "apps/web/overlays/prod");
+        request.send_git = send_git;
+        assert!(
+            server.matches(&request).unwrap(),
+            "discovery (git={send_git})"
+        );
+        let generated = server.generate(&request);
+        let objects = assert_ok(&generated);
+        assert_eq!(objects.len(), 1, "{objects:#?}");
+        let deployment = object(&objects, "Deployment", "prod-web");
+        assert_eq!(deployment["metadata"]["namespace"], "web-prod");
+        assert_eq!(images(deployment), ["registry.example.com/team/web:2.0.0"]);
+        // Resolved in place, in Argo CD's copy: the base's marker stays, its value moved.
+        let base =
+            String::from_utf8(generated.files_after["apps/web/base/deployment.yaml"].clone())
+                .unwrap();
+        assert!(
+            base.contains("image: registry.example.com/team/web:2.0.0 # {\"$imagescan\": \"web\"}"),
+            "{base}"
+        );
+    }
+    // The repository itself is untouched.
+    let original = fs::read_to_string(repo.path().join("apps/web/base/deployment.yaml")).unwrap();
+    assert_eq!(original, BASE_DEPLOYMENT);
+}
+
+#[test]
+fn plain_directory_app_two_levels_deep() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let repo = repo(&[
+        ("apps/web/deployment.yaml", BASE_DEPLOYMENT),
+        (
+            "apps/web/config.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  mode: prod\n",
+        ),
+        // Not an object: left out, as Argo CD's directory apps would not apply it either.
+        ("apps/web/notes.yaml", "owner: team-web\n"),
+        (
+            "apps/api/deployment.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n",
+        ),
+    ]);
+    for send_git in [true, false] {
+        let mut request = Request::new(repo.path(), "apps/web");
+        request.send_git = send_git;
+        let objects = assert_ok(&server.generate(&request));
+        assert_eq!(objects.len(), 2, "{objects:#?}");
+        assert_eq!(
+            images(object(&objects, "Deployment", "web")),
+            ["registry.example.com/team/web:2.0.0"]
+        );
+        object(&objects, "ConfigMap", "web-config");
+    }
+}
+
+const CHART: &str = "apiVersion: v2\nname: web\nversion: 0.1.0\n";
+const VALUES: &str = "\
+replicas: 1
+image:
+  repository: registry.example.com/team/web
+  tag: 1.0.0 # {\"$imagescan\": \"web:tag\"}
+";
+const TEMPLATE: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}
+  namespace: {{ .Release.Namespace }}
+  annotations:
+    kube-version: {{ .Capabilities.KubeVersion.Version | quote }}
+    has-batch: {{ .Capabilities.APIVersions.Has \"batch/v1\" | quote }}
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"
+      - name: proxy
+        image: registry.example.com/team/web:1.2.0 # {\"$imagescan\": \"web\"}
+{{- with .Values.metrics }}
+      - name: metrics
+        image: {{ .image }}
+{{- end }}
+";
+
+fn helm_repo() -> tempfile::TempDir {
+    repo(&[
+        ("deploy/charts/web/Chart.yaml", CHART),
+        ("deploy/charts/web/values.yaml", VALUES),
+        ("deploy/charts/web/templates/deployment.yaml", TEMPLATE),
+        (
+            "deploy/charts/web/values-prod.yaml",
+            "replicas: 3\nmetrics:\n  image: registry.example.com/team/web:1.0.0 # {\"$imagescan\": \"web\"}\n",
+        ),
+    ])
+}
+
+fn helm_case(helm: Option<PathBuf>) {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), helm);
+    let repo = helm_repo();
+    let request = Request::new(repo.path(), "deploy/charts/web").parameter(
+        "values-files",
+        ParamValue::Array(vec!["values.yaml".into(), "values-prod.yaml".into()]),
+    );
+    let generated = server.generate(&request);
+    let objects = assert_ok(&generated);
+    assert_eq!(objects.len(), 1, "{objects:#?}");
+    // Release name = the app's name, namespace = the app's.
+    let deployment = object(&objects, "Deployment", "web");
+    assert_eq!(deployment["metadata"]["namespace"], "web-prod");
+    assert_eq!(
+        deployment["metadata"]["annotations"]["kube-version"],
+        "v1.35.2"
+    );
+    assert_eq!(deployment["metadata"]["annotations"]["has-batch"], "true");
+    assert_eq!(deployment["spec"]["replicas"], 3);
+    assert_eq!(
+        images(deployment),
+        [
+            "registry.example.com/team/web:2.0.0",
+            "registry.example.com/team/web:2.0.0",
+            "registry.example.com/team/web:2.0.0",
+        ]
+    );
+
+    // release-name, inline values and helm-parameters, in Argo CD's precedence.
+    let request = Request::new(repo.path(), "deploy/charts/web")
+        .parameter("release-name", ParamValue::String("web-canary".into()))
+        .parameter("values", ParamValue::String("replicas: 5\n".into()))
+        .parameter(
+            "helm-parameters",
+            ParamValue::Map([("replicas".to_owned(), "7".to_owned())].into()),
+        );
+    let objects = assert_ok(&server.generate(&request));
+    let deployment = object(&objects, "Deployment", "web-canary");
+    assert_eq!(deployment["spec"]["replicas"], 7);
+    assert_eq!(
+        images(deployment).len(),
+        2,
+        "no metrics without values-prod.yaml"
+    );
+}
+
+#[test]
+fn helm_chart_with_markers_in_values_and_a_template_helm4() {
+    helm_case(None);
+}
+
+#[test]
+fn helm_chart_with_markers_in_values_and_a_template_helm3() {
+    helm_case(Some(kube_tools::helm3()));
+}
+
+#[test]
+fn helm_values_file_outside_the_repository_is_refused() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let repo = helm_repo();
+    let request = Request::new(repo.path(), "deploy/charts/web").parameter(
+        "values-files",
+        ParamValue::Array(vec!["../../../../../../etc/passwd".into()]),
+    );
+    let generated = server.generate(&request);
+    let run = generated.generate.as_ref().unwrap();
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("values-files"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("outside the repository"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn marker_error_fails_with_file_line_and_scan_and_no_output() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let repo = repo(&[
+        ("apps/web/base/deployment.yaml", BASE_DEPLOYMENT),
+        (
+            "apps/web/base/kustomization.yaml",
+            "resources: [deployment.yaml]\n",
+        ),
+        (
+            "apps/web/overlays/prod/kustomization.yaml",
+            "resources: [../../base]\nimages:\n- name: registry.example.com/team/web\n  newTag: 1.0.0 # {\"$imagescan\": \"wbe:tag\"}\n",
+        ),
+    ]);
+    let generated = server.generate(&Request::new(repo.path(), "apps/web/overlays/prod"));
+    let err = generated.objects.as_ref().unwrap_err();
+    let run = generated.generate.as_ref().unwrap();
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(run.stdout, "", "nothing on stdout");
+    assert!(
+        run.stderr.contains("kustomization.yaml:4"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("wbe"), "{}", run.stderr);
+    // Argo CD shows the plugin's stderr in its error.
+    assert!(err.contains("wbe"), "{err}");
+}
+
+#[test]
+fn registry_failure_serves_a_warm_cache_and_fails_a_cold_one() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let registry = Registry::anonymous();
+    Pusher::new(&registry).tags("team/app", &["1.0.0".to_owned(), "1.1.0".to_owned()]);
+    let host = registry.host();
+    let repo = tempfile::tempdir().unwrap();
+    fs::set_permissions(repo.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    itest::write(
+        repo.path(),
+        "imagescan.yaml",
+        format!(
+            "imageScans:\n- tagName: app\n  image: {host}/team/app\n  interval: 0s\n  policy:\n    semver: {{range: '>=1.0.0'}}\nregistries:\n- host: {host}\n  insecure: true\n"
+        ),
+    );
+    itest::write(
+        repo.path(),
+        "apps/app/deployment.yaml",
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: {host}/team/app:1.0.0 # {{\"$imagescan\": \"app\"}}\n"
+        ),
+    );
+    let request = Request::new(repo.path(), "apps/app");
+    let objects = assert_ok(&server.generate(&request));
+    assert_eq!(
+        objects[0]["spec"]["template"]["spec"]["containers"][0]["image"],
+        format!("{host}/team/app:1.1.0")
+    );
+    drop(registry);
+
+    // Warm: the cache volume holds the tags; the refresh fails; stale tags are served.
+    let generated = server.generate(&request);
+    let objects = assert_ok(&generated);
+    assert_eq!(
+        objects[0]["spec"]["template"]["spec"]["containers"][0]["image"],
+        format!("{host}/team/app:1.1.0")
+    );
+    let stderr = generated.stderr();
+    assert!(stderr.contains("stale"), "a warning: {stderr}");
+    assert!(stderr.contains("app"), "{stderr}");
+
+    // Cold: another sidecar (an empty cache volume) fails, naming the scan and registry.
+    let cold_scratch = tempfile::tempdir().unwrap();
+    let cold = plugin_server(cold_scratch.path(), None);
+    let generated = cold.generate(&request);
+    let run = generated.generate.as_ref().unwrap();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains(&host), "{}", run.stderr);
+    assert!(run.stderr.contains("app"), "{}", run.stderr);
+}
+
+/// Marker problems in another app's files do not fail this app: a warning, and that
+/// file is left as it is.
+#[test]
+fn another_apps_broken_marker_is_a_warning() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let repo = repo(&[
+        ("apps/web/deployment.yaml", BASE_DEPLOYMENT),
+        (
+            "apps/web/kustomization.yaml",
+            "resources: [deployment.yaml]\n",
+        ),
+        (
+            "apps/other/deployment.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x:1 # {\"$imagescan\": \"missing\"}\n",
+        ),
+    ]);
+    let generated = server.generate(&Request::new(repo.path(), "apps/web"));
+    let objects = assert_ok(&generated);
+    assert_eq!(
+        images(object(&objects, "Deployment", "web")),
+        ["registry.example.com/team/web:2.0.0"]
+    );
+    let stderr = generated.stderr();
+    assert!(stderr.contains("missing"), "{stderr}");
+    assert!(
+        generated.files_after["apps/other/deployment.yaml"]
+            .ends_with(b"image: x:1 # {\"$imagescan\": \"missing\"}\n")
+    );
+}
