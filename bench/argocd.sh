@@ -8,6 +8,7 @@
 # plugin server unpacks the repository. Target: under 10% of kustomize's own time.
 #
 #   bench/argocd.sh [RUNS_DEMO] [RUNS_REPO] [APPS]
+#   IMAGESCAN=target/release/imagescan bench/argocd.sh   # skip the build
 # Needs: docker-registry, skopeo, curl, python3 and the kube tools (scripts/install-test-deps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +22,12 @@ for cmd in docker-registry skopeo curl python3; do
   command -v "$cmd" >/dev/null || { echo "missing $cmd: run scripts/install-test-deps" >&2; exit 1; }
 done
 
-cargo build --release --quiet --bin imagescan
-imagescan=$PWD/target/release/imagescan
+if [ -n "${IMAGESCAN:-}" ]; then
+  imagescan=$(realpath "$IMAGESCAN")   # a release binary built beforehand
+else
+  cargo build --release --quiet --bin imagescan
+  imagescan=$PWD/target/release/imagescan
+fi
 rm -rf "$out" && mkdir -p "$out"
 export IMAGESCAN_CACHE_DIR=$PWD/$out/cache
 

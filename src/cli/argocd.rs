@@ -105,7 +105,7 @@ pub fn run(args: &ArgocdArgs) -> CliResult {
                 },
                 memory_limit: MEMORY_LIMIT,
             };
-            let streamed = render_stream(&options, &scanner, &mut super::render::stdout_file()?)?;
+            let streamed = render_stream(&options, &scanner, &mut super::common::stdout_file()?)?;
             workspace::warn_all(&streamed.warnings);
             for (name, outcome) in &streamed.scans {
                 workspace::debug_scan(name, outcome);

@@ -83,7 +83,7 @@ pub fn run(args: &RenderArgs) -> CliResult {
 }
 
 /// Standard output as a file, written with `writev` and no buffer in between.
-pub(super) fn stdout_file() -> Result<File, CliError> {
+fn stdout_file() -> Result<File, CliError> {
     std::io::stdout()
         .as_fd()
         .try_clone_to_owned()
