@@ -4,6 +4,7 @@
 //! is written to a temporary file in the target directory, made executable, synced and
 //! renamed, so a reader sees no binary or the whole one.
 
+use crate::text::ShowPath as _;
 use std::fs;
 use std::io;
 use std::os::unix::fs::PermissionsExt as _;
@@ -15,13 +16,13 @@ pub const BINARY_NAME: &str = "imagescan";
 /// Why the binary could not be installed.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
-    #[error("cannot read the running binary {}", path.display())]
+    #[error("cannot read the running binary {}", path.shown())]
     Source {
         path: PathBuf,
         #[source]
         source: io::Error,
     },
-    #[error("cannot write {}", path.display())]
+    #[error("cannot write {}", path.shown())]
     Target {
         path: PathBuf,
         #[source]

@@ -23,12 +23,14 @@ pub mod parallel;
 pub mod platform;
 pub mod policy;
 pub mod postrender;
+pub mod redact;
 pub mod reference;
 pub mod registry;
 pub mod render;
 pub mod rundir;
 pub mod scan;
 pub mod source;
+pub mod text;
 pub mod workspace;
 pub mod writeback;
 

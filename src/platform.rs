@@ -114,7 +114,7 @@ pub(crate) fn normalize_arch(
 
 /// A platform string that is not `os/arch[/variant]`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid platform {0:?}: expected os/arch[/variant], e.g. linux/arm64")]
+#[error("invalid platform {v0_q}: expected os/arch[/variant], e.g. linux/arm64", v0_q = crate::text::quoted(.0))]
 pub struct PlatformError(pub String);
 
 #[cfg(test)]

@@ -119,7 +119,7 @@ impl fmt::Display for Reference {
 
 /// An image reference that does not follow the grammar.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid image reference {input:?}: {reason}")]
+#[error("invalid image reference {input_q}: {reason}", input_q = crate::text::quoted(.input))]
 pub struct ReferenceError {
     /// The reference as written.
     pub input: String,

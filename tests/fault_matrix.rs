@@ -285,3 +285,50 @@ fn an_empty_manifest_gives_no_digest_but_an_error_naming_the_image() {
         assert_no_credential(&case, &[&out]);
     }
 }
+
+/// A registry that copies the request's `Authorization` header into `where_`.
+fn reflecting_registry(place: &'static str) -> FaultServer {
+    basic_registry(move |request| {
+        let auth = request
+            .header("authorization")
+            .unwrap_or_default()
+            .to_owned();
+        match place {
+            "link" => Reply::json(200, r#"{"name":"team/a0","tags":["1.0.0"]}"#)
+                .with_header("Link", &format!("{auth}; rel=\"next\"")),
+            "json" => Reply::json(200, format!(r#"{{"name":"team/a0","tags":"{auth}"}}"#)),
+            "challenge" => Reply::status(401).with_header("WWW-Authenticate", &auth),
+            "status" => Reply::status(500).with_header("X-Echo", &auth),
+            _ => unreachable!(),
+        }
+    })
+}
+
+#[test]
+fn a_credential_reflected_by_the_registry_never_reaches_stderr_or_the_cache() {
+    for place in ["link", "json", "challenge", "status"] {
+        let server = reflecting_registry(place);
+        let case = Case::new(&server.host(), 1, true);
+        let before = snapshot(&case.ws());
+        let mut outputs = Vec::new();
+        for format in ["text", "json"] {
+            let out = case.run(&["render", ".", "--log-format", format, "--deadline", "10s"]);
+            assert_failed_cleanly(&out, 1, &before, &case);
+            assert!(
+                stderr(&out).contains("team/a0"),
+                "{place}: {}",
+                stderr(&out)
+            );
+            outputs.push(out);
+        }
+        assert!(
+            server
+                .requests()
+                .iter()
+                .any(|r| r.header("authorization").is_some()),
+            "{place}: the credential was sent, so it could be reflected"
+        );
+        let refs: Vec<&Output> = outputs.iter().collect();
+        assert_no_credential(&case, &refs);
+    }
+}

@@ -1,6 +1,7 @@
 //! Errors of the cache: its own I/O ([`CacheError`]), and a lookup's, which adds the
 //! failed refresh ([`FetchError`]).
 
+use crate::text::ShowPath as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ pub enum CacheError {
     #[error("no cache directory: set IMAGESCAN_CACHE_DIR, XDG_CACHE_HOME or HOME")]
     NoDirectory,
     /// The cache directory could not be created.
-    #[error("cannot create the cache directory {}", dir.display())]
+    #[error("cannot create the cache directory {}", dir.shown())]
     CreateDir {
         /// The directory.
         dir: PathBuf,
@@ -21,7 +22,7 @@ pub enum CacheError {
         source: std::io::Error,
     },
     /// A cache file could not be read.
-    #[error("cannot read cache file {}", path.display())]
+    #[error("cannot read cache file {}", path.shown())]
     Read {
         /// The file.
         path: PathBuf,
@@ -29,7 +30,7 @@ pub enum CacheError {
         source: std::io::Error,
     },
     /// A cache file could not be written.
-    #[error("cannot write cache file {}", path.display())]
+    #[error("cannot write cache file {}", path.shown())]
     Write {
         /// The file.
         path: PathBuf,
@@ -37,7 +38,7 @@ pub enum CacheError {
         source: std::io::Error,
     },
     /// An entry's lock could not be taken.
-    #[error("cannot lock cache file {}", path.display())]
+    #[error("cannot lock cache file {}", path.shown())]
     Lock {
         /// The lock file.
         path: PathBuf,
@@ -45,13 +46,13 @@ pub enum CacheError {
         source: std::io::Error,
     },
     /// Something other than a regular file sits where the cache keeps one.
-    #[error("{} is not a regular file; remove it (the cache does not follow links)", path.display())]
+    #[error("{} is not a regular file; remove it (the cache does not follow links)", path.shown())]
     NotRegularFile {
         /// The path.
         path: PathBuf,
     },
     /// The cache directory could not be listed.
-    #[error("cannot list the cache directory {}", dir.display())]
+    #[error("cannot list the cache directory {}", dir.shown())]
     List {
         /// The directory.
         dir: PathBuf,
@@ -59,7 +60,7 @@ pub enum CacheError {
         source: std::io::Error,
     },
     /// A cache file could not be removed.
-    #[error("cannot remove cache file {}", path.display())]
+    #[error("cannot remove cache file {}", path.shown())]
     Remove {
         /// The file.
         path: PathBuf,

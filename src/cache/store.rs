@@ -364,5 +364,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    message
+    // Recorded failures never hold a secret in use (issue 13, item 4).
+    crate::redact::scrub(&message).into_owned()
 }

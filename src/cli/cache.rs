@@ -3,6 +3,7 @@
 //! `~/.cache/imagescan`). Listing never creates the directory; clearing removes only the
 //! files the cache writes.
 
+use crate::text::ShowPath as _;
 use std::io::Write;
 use std::time::Duration;
 
@@ -85,7 +86,7 @@ pub fn run(args: &CacheArgs) -> CliResult {
             log::info(format_args!(
                 "removed {} cache entries from {}",
                 cleared.entries,
-                cache.dir().display()
+                cache.dir().shown()
             ));
         }
     }

@@ -107,7 +107,8 @@ pub fn parse_size(input: &str) -> Result<u64, String> {
         "GiB" => 1 << 30,
         other => {
             return Err(format!(
-                "unknown unit {other:?}: write bytes, or a number of KiB, MiB or GiB"
+                "unknown unit {}: write bytes, or a number of KiB, MiB or GiB",
+                crate::text::quoted(other)
             ));
         }
     };
@@ -115,7 +116,12 @@ pub fn parse_size(input: &str) -> Result<u64, String> {
         .parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(unit))
-        .ok_or_else(|| format!("{input:?} is not a size: write e.g. 256MiB or 0"))
+        .ok_or_else(|| {
+            format!(
+                "{} is not a size: write e.g. 256MiB or 0",
+                crate::text::quoted(input)
+            )
+        })
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! container image has no shell and no `cp`; the Argo CD plugin's init container runs
 //! this to hand the binary to the sidecar through a shared volume.
 
+use crate::text::ShowPath as _;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -25,6 +26,6 @@ pub fn run(args: &InstallToArgs) -> CliResult {
         .or_else(|| std::env::args_os().next().map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("/imagescan"));
     let written = install_binary(&source, &args.dir).or_failure()?;
-    log::info(format!("installed {}", written.display()));
+    log::info(format!("installed {}", written.shown()));
     Ok(Exit::Success)
 }

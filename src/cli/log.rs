@@ -1,7 +1,8 @@
 //! What imagescan says on stderr besides a command's product: errors, warnings, progress
 //! and details, filtered by level (`-q`, `-v`, `IMAGESCAN_LOG=error|warn|info|debug`)
 //! and written as text lines or JSON lines (`--log-format json`). Never a credential:
-//! messages are built from errors and names, which carry none.
+//! messages are built from errors and names, which carry none, and every line is
+//! scrubbed of the secrets in use ([`crate::redact`]) before it is written.
 
 use std::fmt::Display;
 use std::io::Write;
@@ -93,6 +94,8 @@ pub fn log(level: Level, message: impl Display) {
     if level > wanted {
         return;
     }
+    // The last line of defence: no registered secret is ever written.
+    let message = crate::redact::scrub(&message.to_string()).into_owned();
     let mut err = std::io::stderr().lock();
     let _ = match format {
         LogFormat::Text => match level {

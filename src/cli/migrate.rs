@@ -4,6 +4,8 @@
 //! which prints the imagescan.yaml it would write and writes nothing.
 
 use std::io::Write as _;
+
+use crate::text::ShowPath as _;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -31,10 +33,7 @@ pub fn run(args: &MigrateArgs) -> CliResult {
     };
     let fleet = args.dir.join("fleet.yaml");
     let Some(prepared) = prepare_dir(&args.dir).map_err(classify)? else {
-        log::info(format_args!(
-            "{}: no imageScans to migrate",
-            fleet.display()
-        ));
+        log::info(format_args!("{}: no imageScans to migrate", fleet.shown()));
         return Ok(Exit::Success);
     };
     for dropped in &prepared.migration.dropped {
@@ -56,16 +55,16 @@ pub fn run(args: &MigrateArgs) -> CliResult {
             })?;
         log::info(format_args!(
             "dry run: would move {scans} scan(s) from {} to {} ({how}); nothing written",
-            fleet.display(),
-            target.display()
+            fleet.shown(),
+            target.shown()
         ));
         return Ok(Exit::Success);
     }
     prepared.write().map_err(classify)?;
     log::info(format_args!(
         "moved {scans} scan(s) from {} to {} ({how})",
-        fleet.display(),
-        target.display()
+        fleet.shown(),
+        target.shown()
     ));
     Ok(Exit::Success)
 }

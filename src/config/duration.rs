@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// Why a string is not a Go duration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{input:?} is not a Go duration ({reason}); use e.g. 30s, 5m, 1h30m")]
+#[error("{input_q} is not a Go duration ({reason}); use e.g. 30s, 5m, 1h30m", input_q = crate::text::quoted(.input))]
 pub struct DurationError {
     /// The text as written.
     pub input: String,

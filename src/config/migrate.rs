@@ -18,6 +18,7 @@
 //! the two files and plans, [`Prepared::write`] writes them (atomically, imagescan.yaml
 //! first, so an interruption never loses a scan).
 
+use crate::text::ShowPath as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -59,8 +60,7 @@ pub enum MigrateError {
     },
     /// A scan is defined in both files with different contents.
     #[error(
-        "{path}:{line}: imageScans: tagName {name:?} is already defined in imagescan.yaml; remove one of the two definitions first"
-    )]
+        "{path}:{line}: imageScans: tagName {name_q} is already defined in imagescan.yaml; remove one of the two definitions first", name_q = crate::text::quoted(.name))]
     Duplicate {
         /// fleet.yaml.
         path: PathBuf,
@@ -116,7 +116,7 @@ impl std::fmt::Display for Dropped {
         write!(
             f,
             "{}:{}: dropped {}: {}",
-            self.path.display(),
+            self.path.shown(),
             self.line,
             self.field,
             self.reason

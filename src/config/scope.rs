@@ -4,6 +4,7 @@
 //! own files). Two definitions of one name in one directory and one kind of file are
 //! an error, found here at load time.
 
+use crate::text::ShowPath as _;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -75,7 +76,7 @@ pub(crate) fn duplicates<'a>(
                 format!(
                     "{what} `{}` is also defined at {}:{}; a directory may define it once, remove one of them",
                     d.name,
-                    first.path.display(),
+                    first.path.shown(),
                     first.line
                 ),
             )),

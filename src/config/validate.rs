@@ -3,6 +3,8 @@
 //! problem so that one run reports them all. The only I/O is resolving `caFile` and
 //! `layout` paths, which must exist and stay inside the repository.
 
+use crate::text::ShowPath as _;
+use crate::text::quoted;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -147,7 +149,7 @@ impl Checker<'_, '_> {
                     || t.value.contains(':')
                     || t.value.chars().any(char::is_whitespace) =>
             {
-                self.error(t.line, Code::InvalidTagName, f("tagName"), format!("{:?} cannot be a scan name: it must be non-empty, without `:` or spaces (markers write NAME:FORM)", t.value));
+                self.error(t.line, Code::InvalidTagName, f("tagName"), format!("{} cannot be a scan name: it must be non-empty, without `:` or spaces (markers write NAME:FORM)", quoted(&t.value)));
                 None
             }
             Some(t) => Some(t.value.clone()),
@@ -178,7 +180,7 @@ impl Checker<'_, '_> {
             if valid_secret_name(&s.value) {
                 Some(s.value.clone())
             } else {
-                self.error(s.line, Code::InvalidSecretRef, f("secretRef.name"), format!("{:?} is not a Kubernetes secret name (lower-case letters, digits, `-` and `.`)", s.value));
+                self.error(s.line, Code::InvalidSecretRef, f("secretRef.name"), format!("{} is not a Kubernetes secret name (lower-case letters, digits, `-` and `.`)", quoted(&s.value)));
                 None
             }
         });
@@ -339,7 +341,11 @@ impl Checker<'_, '_> {
                         };
                         let message = match &e {
                             PolicyError::InvalidPattern { pattern, reason } => {
-                                format!("invalid pattern {pattern:?}: {}", regex_reason(reason))
+                                format!(
+                                    "invalid pattern {}: {}",
+                                    quoted(pattern),
+                                    regex_reason(reason)
+                                )
                             }
                             _ => e.to_string(),
                         };
@@ -361,8 +367,8 @@ impl Checker<'_, '_> {
                         Code::InvalidPattern,
                         f(&format!("exclude[{i}]")),
                         format!(
-                            "invalid pattern {:?}: {}",
-                            pattern.value,
+                            "invalid pattern {}: {}",
+                            quoted(&pattern.value),
                             regex_reason(&e.to_string())
                         ),
                     );
@@ -390,7 +396,7 @@ impl Checker<'_, '_> {
             Some(h) => match validate_host(&h.value) {
                 Ok(host) => Some(host),
                 Err(reason) => {
-                    self.error(h.line, Code::InvalidHost, f("host"), format!("{:?} is not a registry host ({reason}); write host[:port] without scheme or path", h.value));
+                    self.error(h.line, Code::InvalidHost, f("host"), format!("{} is not a registry host ({reason}); write host[:port] without scheme or path", quoted(&h.value)));
                     None
                 }
             },
@@ -404,8 +410,8 @@ impl Checker<'_, '_> {
                     Code::InvalidEndpoint,
                     f("endpoint"),
                     format!(
-                        "{:?} is not an http(s) URL; write e.g. https://mirror.internal:5000",
-                        e.value
+                        "{} is not an http(s) URL; write e.g. https://mirror.internal:5000",
+                        quoted(&e.value)
                     ),
                 );
                 None
@@ -480,7 +486,7 @@ impl Checker<'_, '_> {
             && let Some(root) = self.cx.root
             && !resolved.starts_with(root)
         {
-            self.error(path.line, Code::PathOutsideRepository, field.to_owned(), format!("{} resolves to {}, outside the repository {}; keep it inside or write an absolute path", path.value, resolved.display(), root.display()));
+            self.error(path.line, Code::PathOutsideRepository, field.to_owned(), format!("{} resolves to {}, outside the repository {}; keep it inside or write an absolute path", path.value, resolved.shown(), root.shown()));
             return None;
         }
         let right_kind = match kind {

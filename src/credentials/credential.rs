@@ -2,7 +2,8 @@
 //!
 //! The secret never leaves this type by accident: `Debug` and `Display` redact it, and
 //! the only way to read it is the explicit [`Secret::expose`]. The cache keys entries
-//! by [`Credential::identity`], a one-way digest, never by the secret itself.
+//! by [`Credential::identity`], a one-way digest, never by the secret itself. Every
+//! secret made into a `Credential` is registered with [`crate::redact`].
 
 use std::fmt;
 
@@ -50,17 +51,21 @@ pub struct Credential {
 impl Credential {
     /// A username and password.
     pub fn password(username: impl Into<String>, password: impl Into<String>) -> Self {
+        let (username, password) = (username.into(), password.into());
+        crate::redact::basic(&username, &password);
         Self {
-            username: username.into(),
-            secret: Secret::Password(password.into()),
+            username,
+            secret: Secret::Password(password),
         }
     }
 
     /// An identity token (OAuth2 refresh token); `username` is informative only.
     pub fn identity_token(username: impl Into<String>, token: impl Into<String>) -> Self {
+        let token = token.into();
+        crate::redact::secret(&token);
         Self {
             username: username.into(),
-            secret: Secret::IdentityToken(token.into()),
+            secret: Secret::IdentityToken(token),
         }
     }
 

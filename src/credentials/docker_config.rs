@@ -87,7 +87,7 @@ impl DockerConfig {
                     for (key, helper) in helpers {
                         let Value::String(helper) = helper else {
                             return Err(invalid(
-                                &format!("credHelpers[{key:?}]"),
+                                &format!("credHelpers[{}]", crate::text::quoted(key)),
                                 "is not a string",
                             ));
                         };
@@ -143,7 +143,7 @@ fn parse_auths(
     let mut entries = auths
         .iter()
         .map(|(key, value)| {
-            let field = format!("{prefix}[{key:?}]");
+            let field = format!("{prefix}[{}]", crate::text::quoted(key));
             let credential = parse_entry(value, &field, path)?;
             Ok(AuthEntry {
                 key: key.clone(),

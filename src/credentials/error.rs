@@ -2,6 +2,7 @@
 //! wrong, and none carries a secret: JSON problems are reported by line, column and
 //! field, never with the parser's message (which can quote the input).
 
+use crate::text::ShowPath as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use crate::class::{Class, Classified};
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialError {
     /// The `secretRef` name cannot be a directory name.
-    #[error("invalid secret name {name:?}: {reason}")]
+    #[error("invalid secret name {name_q}: {reason}", name_q = crate::text::quoted(.name))]
     InvalidSecretName {
         /// The name as configured.
         name: String,
@@ -20,9 +21,8 @@ pub enum CredentialError {
     },
     /// The secret's directory does not exist.
     #[error(
-        "secret {name:?} not found: {} does not exist (mount the Secret there or set IMAGESCAN_SECRETS_DIR)",
-        dir.display()
-    )]
+        "secret {name_q} not found: {} does not exist (mount the Secret there or set IMAGESCAN_SECRETS_DIR)",
+        dir.shown(), name_q = crate::text::quoted(.name))]
     SecretNotFound {
         /// The `secretRef` name.
         name: String,
@@ -31,9 +31,8 @@ pub enum CredentialError {
     },
     /// The secret's directory holds none of the known files.
     #[error(
-        "secret {name:?} in {} holds none of .dockerconfigjson, .dockercfg, username + password",
-        dir.display()
-    )]
+        "secret {name_q} in {} holds none of .dockerconfigjson, .dockercfg, username + password",
+        dir.shown(), name_q = crate::text::quoted(.name))]
     SecretEmpty {
         /// The `secretRef` name.
         name: String,
@@ -41,7 +40,7 @@ pub enum CredentialError {
         dir: PathBuf,
     },
     /// One file of a pair is present, the other missing.
-    #[error("{} is missing (a secret with {present} needs it too)", path.display())]
+    #[error("{} is missing (a secret with {present} needs it too)", path.shown())]
     MissingFile {
         /// The missing file.
         path: PathBuf,
@@ -49,7 +48,7 @@ pub enum CredentialError {
         present: &'static str,
     },
     /// A file could not be read.
-    #[error("cannot read {}", path.display())]
+    #[error("cannot read {}", path.shown())]
     Read {
         /// The file.
         path: PathBuf,
@@ -57,7 +56,7 @@ pub enum CredentialError {
         source: std::io::Error,
     },
     /// A file is not valid JSON.
-    #[error("{} is not valid JSON ({kind} error at line {line}, column {column})", path.display())]
+    #[error("{} is not valid JSON ({kind} error at line {line}, column {column})", path.shown())]
     MalformedJson {
         /// The file.
         path: PathBuf,
@@ -69,7 +68,7 @@ pub enum CredentialError {
         column: usize,
     },
     /// A field of a file has the wrong shape.
-    #[error("{}: {field} {reason}", path.display())]
+    #[error("{}: {field} {reason}", path.shown())]
     InvalidField {
         /// The file.
         path: PathBuf,
@@ -87,7 +86,7 @@ pub enum CredentialError {
         host: String,
     },
     /// The helper name cannot be a program name.
-    #[error("invalid credential helper name {helper:?} in {}", path.display())]
+    #[error("invalid credential helper name {helper_q} in {}", path.shown(), helper_q = crate::text::quoted(.helper))]
     InvalidHelperName {
         /// The helper name.
         helper: String,

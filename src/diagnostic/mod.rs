@@ -2,6 +2,7 @@
 //! file and line. Checks collect every diagnostic rather than stopping at the first, so
 //! that one `imagescan check` run shows the user everything to fix.
 
+use crate::text::ShowPath as _;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -51,7 +52,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.path.display())?;
+        write!(f, "{}", self.path.shown())?;
         if self.line > 0 {
             write!(f, ":{}", self.line)?;
         }

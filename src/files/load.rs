@@ -4,6 +4,7 @@
 //! past the budget are analysed from a reused buffer and let go: the second pass reads
 //! them again with [`read_file`].
 
+use crate::text::ShowPath as _;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -54,7 +55,7 @@ impl Held {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// Opening or reading failed.
-    #[error("cannot read {}", path.display())]
+    #[error("cannot read {}", path.shown())]
     Read {
         /// The file, as shown (DIR joined with its relative path).
         path: PathBuf,
@@ -62,7 +63,7 @@ pub enum LoadError {
         source: io::Error,
     },
     /// The file is larger than the limit.
-    #[error("{} is larger than {limit} bytes; refusing to read it", path.display())]
+    #[error("{} is larger than {limit} bytes; refusing to read it", path.shown())]
     TooLarge {
         /// The file, as shown.
         path: PathBuf,

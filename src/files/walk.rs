@@ -14,6 +14,7 @@
 //! rendered once, from where they are, and link cycles cannot occur). A dangling symlink
 //! is an error when its name makes it a manifest file, and ignored otherwise.
 
+use crate::text::ShowPath as _;
 use std::ffi::{CStr, CString, OsStr};
 use std::fmt;
 use std::fs::File;
@@ -444,7 +445,7 @@ impl Iterator for Entries<'_> {
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {
     /// A directory cannot be read.
-    #[error("cannot read directory {}", path.display())]
+    #[error("cannot read directory {}", path.shown())]
     Dir {
         /// The directory.
         path: PathBuf,
@@ -455,7 +456,7 @@ pub enum WalkError {
     #[error(
         "{} is a symlink to {}, outside the directory; refusing to read through it \
          (exclude it with --exclude or replace it with a copy)",
-        path.display(), target.display()
+        path.shown(), target.shown()
     )]
     SymlinkEscape {
         /// The symlink.
@@ -464,7 +465,7 @@ pub enum WalkError {
         target: PathBuf,
     },
     /// A symlink that would be rendered cannot be resolved.
-    #[error("cannot resolve symlink {}", path.display())]
+    #[error("cannot resolve symlink {}", path.shown())]
     Dangling {
         /// The symlink.
         path: PathBuf,
@@ -472,7 +473,7 @@ pub enum WalkError {
         source: io::Error,
     },
     /// An `--exclude` glob is invalid.
-    #[error("invalid --exclude glob {glob:?}")]
+    #[error("invalid --exclude glob {glob_q}", glob_q = crate::text::quoted(.glob))]
     Exclude {
         /// The glob.
         glob: String,
@@ -480,7 +481,7 @@ pub enum WalkError {
         source: globset::Error,
     },
     /// Copying the directory for `render -- CMD` failed.
-    #[error("cannot copy {} to {}", from.display(), to.display())]
+    #[error("cannot copy {} to {}", from.shown(), to.shown())]
     Copy {
         /// The source path.
         from: PathBuf,

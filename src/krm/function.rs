@@ -8,6 +8,7 @@
 //! added. When any result is an error, no item changes: the output is the input with the
 //! results, and the outcome says which exit code the command gives.
 
+use crate::text::ShowPath as _;
 use std::ops::Range;
 use std::path::Path;
 
@@ -53,7 +54,7 @@ pub enum FunctionError {
     #[error(transparent)]
     Read(#[from] ReadError),
     /// The directory relative paths resolve against cannot be opened.
-    #[error("cannot open the working directory {path}", path = .path.display())]
+    #[error("cannot open the working directory {path}", path = .path.shown())]
     WorkingDirectory {
         /// The directory.
         path: std::path::PathBuf,
@@ -219,12 +220,7 @@ fn rule_result(rule: &ImageRule, severity: Severity, message: String) -> KrmResu
     let at = &rule.defined_at;
     KrmResult::new(
         severity,
-        format!(
-            "{}:{}: {}: {message}",
-            at.path.display(),
-            at.line,
-            rule.field
-        ),
+        format!("{}:{}: {}: {message}", at.path.shown(), at.line, rule.field),
     )
     .in_file(at.path.display().to_string())
     .at_field(rule.field.clone(), Some(rule.image.clone()))

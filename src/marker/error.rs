@@ -24,7 +24,7 @@ pub struct MarkerError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MarkerErrorKind {
     /// A comment contains `$imagescan` but is not `{"$imagescan": "NAME[:FORM]"}`.
-    #[error("malformed marker {comment:?}: {detail}; expected {{\"$imagescan\": \"NAME[:FORM]\"}}")]
+    #[error("malformed marker {comment_q}: {detail}; expected {{\"$imagescan\": \"NAME[:FORM]\"}}", comment_q = crate::text::quoted(.comment))]
     Malformed {
         /// The comment text after `#`, trimmed (cut to a readable length).
         comment: String,
@@ -33,9 +33,8 @@ pub enum MarkerErrorKind {
     },
     /// The `:FORM` suffix names no form.
     #[error(
-        "marker {{\"$imagescan\": {marker:?}}} has unknown form {suffix:?} \
-         (expected one of: name, tag, digest, tag-digest, digest-only)"
-    )]
+        "marker {{\"$imagescan\": {marker_q}}} has unknown form {suffix_q} \
+         (expected one of: name, tag, digest, tag-digest, digest-only)", marker_q = crate::text::quoted(.marker), suffix_q = crate::text::quoted(.suffix))]
     UnknownForm {
         /// The marker's whole name, e.g. `app:bogus`.
         marker: String,
@@ -43,7 +42,7 @@ pub enum MarkerErrorKind {
         suffix: String,
     },
     /// The marker does not control a single-line scalar value.
-    #[error("marker {{\"$imagescan\": {marker:?}}} is not on a scalar value: {reason}")]
+    #[error("marker {{\"$imagescan\": {marker_q}}} is not on a scalar value: {reason}", marker_q = crate::text::quoted(.marker))]
     NoScalar {
         /// The marker's whole name.
         marker: String,
@@ -54,8 +53,7 @@ pub enum MarkerErrorKind {
     /// reports it (it does not know the scans); callers build it with
     /// [`MarkerError::undefined_scan`] so that every marker problem has one shape.
     #[error(
-        "marker names scan {scan:?}, which no imagescan.yaml or fleet.yaml for this file defines"
-    )]
+        "marker names scan {scan_q}, which no imagescan.yaml or fleet.yaml for this file defines", scan_q = crate::text::quoted(.scan))]
     UndefinedScan {
         /// The scan name as written.
         scan: String,

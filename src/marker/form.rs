@@ -29,8 +29,7 @@ pub const FORM_SUFFIXES: [&str; 5] = ["name", "tag", "digest", "tag-digest", "di
 /// A suffix that names no form (`app:bogus`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown marker form {suffix:?} (expected one of: name, tag, digest, tag-digest, digest-only)"
-)]
+    "unknown marker form {suffix_q} (expected one of: name, tag, digest, tag-digest, digest-only)", suffix_q = crate::text::quoted(.suffix))]
 pub struct UnknownForm {
     /// The suffix as written.
     pub suffix: String,

@@ -101,7 +101,7 @@ pub struct NoTagSelected {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
     /// The semver range does not parse.
-    #[error("invalid semver range {range:?}: {reason}")]
+    #[error("invalid semver range {range_q}: {reason}", range_q = crate::text::quoted(.range))]
     InvalidConstraint {
         /// The range as written.
         range: String,
@@ -125,6 +125,6 @@ pub enum PolicyError {
         pattern: String,
     },
     /// Order is neither `asc` nor `desc`.
-    #[error("invalid order {0:?}: expected asc or desc")]
+    #[error("invalid order {v0_q}: expected asc or desc", v0_q = crate::text::quoted(.0))]
     InvalidOrder(String),
 }

@@ -21,7 +21,7 @@ use super::auth::{
 };
 use super::credential::Credential;
 use super::deadline::{Deadline, within};
-use super::error::RegistryError;
+use super::error::{RegistryError, json_detail, registry_text};
 use super::event::{Observer, RegistryEvent};
 use super::quota::HostQuota;
 use super::retry::{RetryPolicy, parse_retry_after};
@@ -205,6 +205,12 @@ impl RegistryClient {
             None if settings.insecure => format!("http://{}", settings.host),
             None => format!("https://{}", settings.host),
         };
+        // Whatever a registry reflects back, these never reach an output.
+        match &credential {
+            Some(c) if c.identity_token => crate::redact::secret(&c.password),
+            Some(c) => crate::redact::basic(&c.username, &c.password),
+            None => {}
+        }
         Ok(RegistryClient {
             settings,
             credential,
@@ -351,7 +357,7 @@ impl RegistryClient {
         match challenges.first() {
             Some(Challenge::Other(scheme)) => Err(RegistryError::UnsupportedChallenge {
                 host: self.settings.host.clone(),
-                challenge: scheme.clone(),
+                challenge: registry_text(scheme),
             }),
             _ => Err(unauthorized()),
         }
@@ -394,7 +400,7 @@ impl RegistryClient {
         let token_error = |reason: String| RegistryError::Token {
             host: self.settings.host.clone(),
             repository: repository.to_owned(),
-            realm: realm.to_owned(),
+            realm: registry_text(realm),
             reason,
         };
         match exchange.status {
@@ -407,12 +413,13 @@ impl RegistryClient {
                 host: self.settings.host.clone(),
                 repository: repository.to_owned(),
                 what: "token response",
-                source,
+                detail: json_detail(&source),
             }
         })?;
         let (token, lifetime) = response
             .into_token()
             .ok_or_else(|| token_error("the response holds no token".to_owned()))?;
+        crate::redact::secret(&token);
         self.tokens
             .put(realm, service, scope, token.clone(), issued, lifetime);
         Ok(token)

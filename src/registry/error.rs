@@ -2,10 +2,25 @@
 //! user configured, not the mirror endpoint) and, where there is one, the repository.
 //!
 //! No variant carries a credential, a token or an `Authorization` header: the values
-//! kept here are host names, repository paths, URLs the registry sent us (which never
-//! hold our secrets) and HTTP statuses.
+//! kept here are host names, repository paths, HTTP statuses and text the registry sent
+//! — which a hostile registry can fill with anything, our own `Authorization` header
+//! included — so every such text is cut to a bounded prefix and scrubbed of secrets
+//! ([`registry_text`]) before it is stored here.
 
+use crate::text::ShowPath as _;
 use std::path::PathBuf;
+
+/// Registry-supplied text as an error keeps it: at most a bounded prefix, with every
+/// registered secret replaced ([`crate::redact`]).
+pub(crate) fn registry_text(text: &str) -> String {
+    crate::redact::scrub(&crate::text::bounded(text)).into_owned()
+}
+
+/// A JSON parse error of a registry body, bounded and scrubbed (serde quotes the text
+/// it choked on).
+pub(crate) fn json_detail(error: &serde_json::Error) -> String {
+    registry_text(&error.to_string())
+}
 
 /// A failure talking to a registry.
 #[derive(Debug, thiserror::Error)]
@@ -106,7 +121,7 @@ pub enum RegistryError {
         reason: String,
     },
     /// A `WWW-Authenticate` challenge we cannot answer.
-    #[error("registry {host} sent an unsupported authentication challenge: {challenge:?}")]
+    #[error("registry {host} sent an unsupported authentication challenge: {challenge_q}", challenge_q = crate::text::quoted(.challenge))]
     UnsupportedChallenge {
         /// The registry host.
         host: String,
@@ -171,7 +186,7 @@ pub enum RegistryError {
         source: Box<ureq::Error>,
     },
     /// A JSON body (tag list, index, token) did not parse — e.g. truncated.
-    #[error("registry {host} sent an invalid {what} for {repository}")]
+    #[error("registry {host} sent an invalid {what} for {repository}: {detail}")]
     InvalidJson {
         /// The registry host.
         host: String,
@@ -179,13 +194,12 @@ pub enum RegistryError {
         repository: String,
         /// What was being parsed (`tag list`, `image index`, `token response`).
         what: &'static str,
-        /// The parse error.
-        #[source]
-        source: serde_json::Error,
+        /// The parse error, bounded and scrubbed: serde quotes the registry's text.
+        detail: String,
     },
     /// A `Link` header that is not `<URL>; rel="next"` or points back to a page already
     /// read.
-    #[error("registry {host} sent an unusable Link header for {repository}: {reason}: {link:?}")]
+    #[error("registry {host} sent an unusable Link header for {repository}: {reason}: {link_q}", link_q = crate::text::quoted(.link))]
     InvalidLink {
         /// The registry host.
         host: String,
@@ -226,7 +240,7 @@ pub enum RegistryError {
         reason: &'static str,
     },
     /// A digest that is not `algorithm:hex`.
-    #[error("registry {host} sent an invalid digest {digest:?} for {repository}:{tag}")]
+    #[error("registry {host} sent an invalid digest {digest_q} for {repository}:{tag}", digest_q = crate::text::quoted(.digest))]
     InvalidDigest {
         /// The registry host.
         host: String,
@@ -255,7 +269,7 @@ pub enum RegistryError {
         available: Box<[String]>,
     },
     /// A configured endpoint is not an `http://` or `https://` URL.
-    #[error("endpoint {endpoint:?} of registry {host} is not an http:// or https:// URL")]
+    #[error("endpoint {endpoint_q} of registry {host} is not an http:// or https:// URL", endpoint_q = crate::text::quoted(.endpoint))]
     InvalidEndpoint {
         /// The registry host.
         host: String,
@@ -263,7 +277,7 @@ pub enum RegistryError {
         endpoint: String,
     },
     /// A CA file (`caFile` or `SSL_CERT_FILE`) could not be read.
-    #[error("cannot read CA certificates {} for registry {host}", path.display())]
+    #[error("cannot read CA certificates {} for registry {host}", path.shown())]
     CaFile {
         /// The registry host.
         host: String,
@@ -274,7 +288,7 @@ pub enum RegistryError {
         source: std::io::Error,
     },
     /// A CA file holds no PEM certificate, or a malformed one.
-    #[error("{} holds no valid PEM certificate (trusted CAs for registry {host})", path.display())]
+    #[error("{} holds no valid PEM certificate (trusted CAs for registry {host})", path.shown())]
     InvalidCaFile {
         /// The registry host.
         host: String,

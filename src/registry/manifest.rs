@@ -9,7 +9,7 @@
 use sha2::{Digest as _, Sha256};
 
 use super::client::{Exchange, Method, RegistryClient};
-use super::error::RegistryError;
+use super::error::{RegistryError, json_detail, registry_text};
 use crate::platform::Platform;
 
 /// The manifest media types sent in `Accept`: OCI index, OCI manifest, Docker manifest
@@ -27,6 +27,9 @@ const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
     application/vnd.oci.image.manifest.v1+json, \
     application/vnd.docker.distribution.manifest.list.v2+json, \
     application/vnd.docker.distribution.manifest.v2+json";
+
+/// The most platforms of an index an error lists.
+const MAX_PLATFORMS_SHOWN: usize = 32;
 
 /// The parts of a manifest or index that matter here.
 #[derive(serde::Deserialize)]
@@ -77,7 +80,7 @@ impl RegistryClient {
                 host: self.host().to_owned(),
                 repository: repository.to_owned(),
                 what: "image manifest",
-                source,
+                detail: json_detail(&source),
             })?;
         let Some(manifests) = body.manifests else {
             return self.own_digest(&get, repository, tag);
@@ -97,9 +100,12 @@ impl RegistryClient {
                 available: manifests
                     .iter()
                     .filter_map(|m| m.platform.as_ref())
-                    .map(|p| match &p.variant {
-                        Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
-                        None => format!("{}/{}", p.os, p.architecture),
+                    .take(MAX_PLATFORMS_SHOWN)
+                    .map(|p| {
+                        registry_text(&match &p.variant {
+                            Some(v) => format!("{}/{}/{v}", p.os, p.architecture),
+                            None => format!("{}/{}", p.os, p.architecture),
+                        })
                     })
                     .collect::<Vec<_>>()
                     .into_boxed_slice(),
@@ -177,7 +183,7 @@ impl RegistryClient {
                 host: self.host().to_owned(),
                 repository: repository.to_owned(),
                 tag: tag.to_owned(),
-                digest: digest.to_owned(),
+                digest: registry_text(digest),
             })
         }
     }

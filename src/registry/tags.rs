@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use super::client::{Method, RegistryClient};
-use super::error::RegistryError;
+use super::error::{RegistryError, json_detail, registry_text};
 use super::link::{next_link, resolve};
 
 /// One page of a tag list. `tags` is `null` on some registries for an empty repository.
@@ -49,7 +49,7 @@ impl RegistryClient {
                     host: self.host().to_owned(),
                     repository: repository.to_owned(),
                     what: "tag list",
-                    source,
+                    detail: json_detail(&source),
                 }
             })?;
             tags.extend(page.tags.unwrap_or_default());
@@ -69,7 +69,7 @@ impl RegistryClient {
             let invalid = |reason| RegistryError::InvalidLink {
                 host: self.host().to_owned(),
                 repository: repository.to_owned(),
-                link: link.to_owned(),
+                link: registry_text(link),
                 reason,
             };
             let Some(target) = next_link(link).map_err(invalid)? else {

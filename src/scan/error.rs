@@ -1,5 +1,6 @@
 //! Why a scan failed. Every error names the scan and where it is defined.
 
+use crate::text::ShowPath as _;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -11,7 +12,7 @@ use crate::source::SourceError;
 
 /// A scan that produced no value: which scan, and why.
 #[derive(Debug, thiserror::Error)]
-#[error("scan {scan} ({path}:{line}), image {image}", path = .path.display())]
+#[error("scan {scan} ({path}:{line}), image {image}", path = .path.shown())]
 pub struct ScanError {
     /// The scan's `tagName`.
     pub scan: String,

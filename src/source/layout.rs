@@ -22,6 +22,7 @@
 //! - in a nested index, the first entry whose platform matches wins, and entries without
 //!   a platform (e.g. attestations) are never picked.
 
+use crate::text::ShowPath as _;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read};
@@ -501,7 +502,7 @@ impl ImageConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
     /// The layouts directory itself cannot be resolved.
-    #[error("OCI layouts directory {} cannot be read", dir.display())]
+    #[error("OCI layouts directory {} cannot be read", dir.shown())]
     LayoutsDir {
         /// The layouts directory.
         dir: PathBuf,
@@ -509,7 +510,7 @@ pub enum LayoutError {
         source: io::Error,
     },
     /// The repository has no layout directory.
-    #[error("no OCI layout for repository {repository} in {}", dir.display())]
+    #[error("no OCI layout for repository {repository} in {}", dir.shown())]
     MissingRepository {
         /// The repository asked for.
         repository: String,
@@ -517,7 +518,7 @@ pub enum LayoutError {
         dir: PathBuf,
     },
     /// The repository name cannot name a layout below the layouts directory.
-    #[error("invalid repository name {repository:?} for an OCI layout: {reason}")]
+    #[error("invalid repository name {repository_q} for an OCI layout: {reason}", repository_q = crate::text::quoted(.repository))]
     InvalidRepository {
         /// The repository asked for.
         repository: String,
@@ -527,7 +528,7 @@ pub enum LayoutError {
     /// A path resolves (through a symlink) outside the layouts directory.
     #[error(
         "{} resolves to {}, outside the OCI layouts directory {}; refusing to read it",
-        path.display(), resolved.display(), dir.display()
+        path.shown(), resolved.shown(), dir.shown()
     )]
     PathEscape {
         /// The path as built from the layouts directory.
@@ -538,7 +539,7 @@ pub enum LayoutError {
         dir: PathBuf,
     },
     /// A file of the layout cannot be read.
-    #[error("cannot read {}", path.display())]
+    #[error("cannot read {}", path.shown())]
     Read {
         /// The file.
         path: PathBuf,
@@ -546,7 +547,7 @@ pub enum LayoutError {
         source: io::Error,
     },
     /// A file of the layout is larger than this module reads.
-    #[error("{} is larger than {limit} bytes; refusing to read it", path.display())]
+    #[error("{} is larger than {limit} bytes; refusing to read it", path.shown())]
     TooLarge {
         /// The file.
         path: PathBuf,
@@ -554,7 +555,7 @@ pub enum LayoutError {
         limit: u64,
     },
     /// `index.json` or a blob is not the JSON expected.
-    #[error("invalid JSON in {}", path.display())]
+    #[error("invalid JSON in {}", path.shown())]
     Json {
         /// The file.
         path: PathBuf,
@@ -562,7 +563,7 @@ pub enum LayoutError {
         source: serde_json::Error,
     },
     /// No descriptor of `index.json` carries the tag.
-    #[error("tag {tag:?} of repository {repository} not found in {}", path.display())]
+    #[error("tag {tag_q} of repository {repository} not found in {}", path.shown(), tag_q = crate::text::quoted(.tag))]
     UnknownTag {
         /// The repository.
         repository: String,
@@ -573,9 +574,8 @@ pub enum LayoutError {
     },
     /// Several descriptors carry the tag, with different digests.
     #[error(
-        "tag {tag:?} of repository {repository} names several digests in {}: {}",
-        path.display(), digests.join(", ")
-    )]
+        "tag {tag_q} of repository {repository} names several digests in {}: {}",
+        path.shown(), digests.join(", "), tag_q = crate::text::quoted(.tag))]
     AmbiguousTag {
         /// The repository.
         repository: String,
@@ -588,10 +588,9 @@ pub enum LayoutError {
     },
     /// The tag has no manifest for the platform asked for.
     #[error(
-        "tag {tag:?} of repository {repository} has no manifest for platform {platform}; \
+        "tag {tag_q} of repository {repository} has no manifest for platform {platform}; \
          platforms present: {}",
-        if present.is_empty() { "none".to_owned() } else { present.join(", ") }
-    )]
+        if present.is_empty() { "none".to_owned() } else { present.join(", ") }, tag_q = crate::text::quoted(.tag))]
     NoMatchingPlatform {
         /// The repository.
         repository: String,
@@ -603,7 +602,7 @@ pub enum LayoutError {
         present: Vec<String>,
     },
     /// A digest is not `sha256:` followed by 64 lowercase hex digits.
-    #[error("unsupported or invalid digest {digest:?} in {}", path.display())]
+    #[error("unsupported or invalid digest {digest_q} in {}", path.shown(), digest_q = crate::text::quoted(.digest))]
     InvalidDigest {
         /// The file the digest appears in.
         path: PathBuf,
@@ -611,7 +610,7 @@ pub enum LayoutError {
         digest: String,
     },
     /// A descriptor's blob is not in the layout.
-    #[error("blob {digest} of repository {repository} is missing: {}", path.display())]
+    #[error("blob {digest} of repository {repository} is missing: {}", path.shown())]
     MissingBlob {
         /// The repository.
         repository: String,
@@ -621,7 +620,7 @@ pub enum LayoutError {
         path: PathBuf,
     },
     /// A blob's bytes do not hash to its name.
-    #[error("blob {} does not match its digest {expected} (its sha256 is {actual})", path.display())]
+    #[error("blob {} does not match its digest {expected} (its sha256 is {actual})", path.shown())]
     DigestMismatch {
         /// The blob.
         path: PathBuf,
@@ -631,7 +630,7 @@ pub enum LayoutError {
         actual: String,
     },
     /// A tag's blob is neither an image index nor an image manifest.
-    #[error("{} is neither an image index nor an image manifest (mediaType {media_type:?})", path.display())]
+    #[error("{} is neither an image index nor an image manifest (mediaType {media_type_q})", path.shown(), media_type_q = crate::text::quoted(.media_type))]
     NotAnImage {
         /// The blob.
         path: PathBuf,

@@ -2,6 +2,7 @@
 //! scan or command it is about, and its [`Class`] (the exit code it maps to) decided here
 //! for every command alike.
 
+use crate::text::ShowPath as _;
 use std::io;
 use std::path::PathBuf;
 
@@ -43,7 +44,7 @@ pub enum Error {
     #[error(
         "{first} and {second} are the same file ({target}), but their markers resolve \
          differently there; nothing was written",
-        first = .first.display(), second = .second.display(), target = .target.display()
+        first = .first.shown(), second = .second.shown(), target = .target.shown()
     )]
     Aliased {
         /// The first path, as shown.
@@ -54,7 +55,7 @@ pub enum Error {
         target: PathBuf,
     },
     /// Writing the resolved files failed.
-    #[error("cannot write {}; {}", .path.display(), replaced_state(*.replaced))]
+    #[error("cannot write {}; {}", .path.shown(), replaced_state(*.replaced))]
     Write {
         /// The file that could not be written.
         path: PathBuf,
@@ -64,13 +65,13 @@ pub enum Error {
         source: io::Error,
     },
     /// A file past the memory limit changed between the two passes of a render.
-    #[error("{} changed while it was rendered; render again", .path.display())]
+    #[error("{} changed while it was rendered; render again", .path.shown())]
     Changed {
         /// The file, as shown.
         path: PathBuf,
     },
     /// A directory or temporary directory the pipeline needs could not be used.
-    #[error("{what} {}", .path.display())]
+    #[error("{what} {}", .path.shown())]
     Io {
         /// What was being done, e.g. "cannot create a temporary directory in".
         what: &'static str,

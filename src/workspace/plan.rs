@@ -2,6 +2,7 @@
 //! found (pure over the bytes given); and [`Scanned`], the plan's scans run, each with
 //! its outcome, from which every marker's new value and every file's new bytes follow.
 
+use crate::text::ShowPath as _;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -83,7 +84,7 @@ pub struct Plan<'c> {
 #[derive(Debug, thiserror::Error)]
 pub enum RewriteError {
     /// A digest form without a digest (the scan ran without `digest`; a bug if seen).
-    #[error("{path}:{line}", path = .path.display())]
+    #[error("{path}:{line}", path = .path.shown())]
     MissingDigest {
         /// The file.
         path: PathBuf,
@@ -93,7 +94,7 @@ pub enum RewriteError {
         source: MissingDigest,
     },
     /// Two markers control one value.
-    #[error("{path}", path = .path.display())]
+    #[error("{path}", path = .path.shown())]
     Overlap {
         /// The file.
         path: PathBuf,

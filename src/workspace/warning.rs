@@ -1,6 +1,7 @@
 //! [`Warning`]: what the pipeline tells the user without failing — returned, never
 //! printed, so that every front end says it its own way (a log line, a KRM result).
 
+use crate::text::ShowPath as _;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -54,12 +55,12 @@ impl fmt::Display for Warning {
                 "no configuration found for {}: no imagescan.yaml or fleet.yaml with \
                  imageScans in it or its parents up to the repository root; nothing was \
                  resolved (check the path, or give --config)",
-                dir.display()
+                dir.shown()
             ),
             Warning::NoMarkers { dir } => write!(
                 f,
                 "no marker found under {}; nothing was resolved",
-                dir.display()
+                dir.shown()
             ),
             Warning::Stale { scan, message } => write!(f, "scan {scan}: {message}"),
             Warning::Cache(message) => write!(f, "{message}"),
@@ -67,8 +68,8 @@ impl fmt::Display for Warning {
                 f,
                 "{} is a Helm chart: its templates are not streamed; render it with \
                  `imagescan render {} -- helm template .`",
-                dir.display(),
-                dir.display()
+                dir.shown(),
+                dir.shown()
             ),
         }
     }

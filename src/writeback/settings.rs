@@ -5,6 +5,7 @@
 //! Templates from flags and GitRepo are parsed here, so a bad template is an
 //! invalid-input error before anything is cloned. Pure: no I/O.
 
+use crate::text::ShowPath as _;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
@@ -123,7 +124,7 @@ pub enum SettingsError {
     #[error("give either DIR or --repo, not both")]
     DirAndRepo,
     /// A path is absolute or climbs out of the repository.
-    #[error("{origin}: path {path:?} must be relative to the repository root, without `..`")]
+    #[error("{origin}: path {path_q} must be relative to the repository root, without `..`", path_q = crate::text::quoted(&.path.to_string_lossy()))]
     Path {
         /// Where the path was given.
         origin: String,
@@ -131,7 +132,7 @@ pub enum SettingsError {
         path: PathBuf,
     },
     /// A branch name git would not accept.
-    #[error("{origin}: {branch:?} is not a valid branch name")]
+    #[error("{origin}: {branch_q} is not a valid branch name", branch_q = crate::text::quoted(.branch))]
     Branch {
         /// Where it was given.
         origin: String,
@@ -184,8 +185,8 @@ impl Settings {
         let empty = GitRepo::default();
         let (repo, repo_path) = gitrepo.unwrap_or((&empty, Path::new("")));
         let origin = |line: Option<usize>| match line {
-            Some(line) => format!("{}:{line}", repo_path.display()),
-            None => repo_path.display().to_string(),
+            Some(line) => format!("{}:{line}", repo_path.shown()),
+            None => repo_path.shown().to_string(),
         };
         let checkout = match (flags.dir, flags.repo) {
             (Some(_), Some(_)) => return Err(SettingsError::DirAndRepo),

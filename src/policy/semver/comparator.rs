@@ -78,7 +78,7 @@ pub(crate) struct RawVersion<'a> {
 
 /// Why a comparator's version is unusable (e.g. `1.2.3-beta.01`, `1x.2`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{text:?} is not a valid version: {reason}")]
+#[error("{text_q} is not a valid version: {reason}", text_q = crate::text::quoted(.text))]
 pub(crate) struct BadVersion {
     text: String,
     reason: super::version::VersionError,

@@ -27,7 +27,7 @@ use super::version::Version;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConstraintError {
     /// A `||` group is not a list of comparators.
-    #[error("improper constraint {group:?}: {reason}")]
+    #[error("improper constraint {group_q}: {reason}", group_q = crate::text::quoted(.group))]
     Improper {
         /// The group, after hyphen ranges were rewritten.
         group: String,

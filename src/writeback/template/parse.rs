@@ -239,9 +239,12 @@ fn lex(s: &str, line: usize) -> Result<(Vec<Tok>, usize, bool), TemplateError> {
                 while i < b.len() && b[i].is_ascii_digit() {
                     i += 1;
                 }
-                let n = s[start..i]
-                    .parse::<i64>()
-                    .map_err(|_| perr(line, format!("bad number {:?}", &s[start..i])))?;
+                let n = s[start..i].parse::<i64>().map_err(|_| {
+                    perr(
+                        line,
+                        format!("bad number {}", crate::text::quoted(&s[start..i])),
+                    )
+                })?;
                 toks.push(Tok::Lit(Value::Int(n)));
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
@@ -308,7 +311,10 @@ impl Parser {
                     nodes.push(node);
                 }
                 "end" | "define" | "template" | "block" | "break" | "continue" => {
-                    return Err(perr(line, format!("unsupported {keyword:?} action")));
+                    return Err(perr(
+                        line,
+                        format!("unsupported {} action", crate::text::quoted(keyword)),
+                    ));
                 }
                 _ => nodes.push(Node::Action(parse_pipeline(&toks, line, false)?)),
             }
@@ -419,7 +425,10 @@ fn parse_cmds(toks: &[Tok], line: usize) -> Result<(Vec<Vec<Arg>>, usize), Templ
             Tok::Lit(v) => cmd.push(Arg::Lit(v.clone())),
             Tok::Ident(name) => {
                 if !FUNCS.contains(&name.as_str()) {
-                    return Err(perr(line, format!("function {name:?} not defined")));
+                    return Err(perr(
+                        line,
+                        format!("function {} not defined", crate::text::quoted(name)),
+                    ));
                 }
                 cmd.push(Arg::Func(name.clone()));
             }
