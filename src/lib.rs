@@ -33,6 +33,7 @@ pub mod source;
 pub mod text;
 pub mod workspace;
 pub mod writeback;
+pub mod yaml_depth;
 
 #[cfg(test)]
 mod error_chain_tests;

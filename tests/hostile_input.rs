@@ -64,3 +64,37 @@ fn a_newline_in_a_file_name_cannot_split_a_diagnostic_line() {
     assert_eq!(snapshot(repo.root()), before);
     fs::remove_file(repo.demo().join(name)).unwrap();
 }
+
+/// `levels` block sequences, one inside the other (`- - - … x`), under `key`.
+fn nested(key: &str, levels: usize) -> String {
+    format!("{key}:\n  {}x\n", "- ".repeat(levels))
+}
+
+#[test]
+fn deep_nesting_is_an_error_with_file_and_line_not_a_crash() {
+    let repo = DemoCopy::new();
+    // In imagescan.yaml, and in a key of fleet.yaml that imagescan otherwise ignores.
+    itest::write(
+        repo.root(),
+        "deep/imagescan.yaml",
+        nested("imageScans", 30_000),
+    );
+    itest::write(
+        repo.root(),
+        "fleet/fleet.yaml",
+        format!("defaultNamespace: x\n{}", nested("helm", 30_000)),
+    );
+    let before = snapshot(repo.root());
+    for (dir, file) in [("deep", "imagescan.yaml"), ("fleet", "fleet.yaml")] {
+        for command in ["check", "render", "resolve"] {
+            let out = run(repo.root(), &[command, dir]);
+            assert_failed(&out, 2);
+            let err = stderr(&out);
+            assert!(
+                err.contains(&format!("{file}:")) && err.contains("nested more than 128 levels"),
+                "{command} {dir}: {err}"
+            );
+        }
+    }
+    assert_eq!(snapshot(repo.root()), before);
+}

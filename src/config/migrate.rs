@@ -495,6 +495,10 @@ fn lines(text: &str) -> Vec<&str> {
 }
 
 fn find_block(text: &str, lines: &[&str], path: &Path) -> Result<Option<Block>, MigrateError> {
+    crate::yaml_depth::check(text).map_err(|deep| MigrateError::Syntax {
+        path: path.to_path_buf(),
+        message: format!("{deep} (line {})", deep.line),
+    })?;
     let docs = MarkedYaml::load_from_str(text).map_err(|e| MigrateError::Syntax {
         path: path.to_path_buf(),
         message: e.to_string(),

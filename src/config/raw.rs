@@ -133,6 +133,10 @@ pub(crate) fn parse(
     diags: &mut Vec<Diagnostic>,
 ) -> RawFile {
     let mut walker = Walker { path, kind, diags };
+    if let Err(deep) = crate::yaml_depth::check(source) {
+        walker.push(deep.line, Code::YamlSyntax, None, deep.to_string());
+        return RawFile::default();
+    }
     let docs = match MarkedYaml::load_from_str(source) {
         Ok(docs) => docs,
         Err(err) => {

@@ -73,6 +73,10 @@ impl GitRepo {
 
     /// Parses the manifest text read from `path` (used in messages only).
     pub fn parse(text: &str, path: &Path) -> Result<Self, GitRepoError> {
+        crate::yaml_depth::check(text).map_err(|deep| GitRepoError::Syntax {
+            path: path.to_path_buf(),
+            message: format!("{deep} (line {})", deep.line),
+        })?;
         let docs = MarkedYaml::load_from_str(text).map_err(|e| GitRepoError::Syntax {
             path: path.to_path_buf(),
             message: e.to_string(),
