@@ -1,5 +1,6 @@
 //! Why the Argo CD plugin's input was refused.
 
+use crate::text::ShowPath as _;
 use std::path::PathBuf;
 
 use crate::class::{Class, Classified};
@@ -13,15 +14,14 @@ pub enum ArgoError {
     ParametersJson(String),
     /// A parameter the plugin does not announce.
     #[error(
-        "unknown parameter {name:?} (the imagescan plugin takes values-files, values, \
-         helm-parameters and release-name)"
-    )]
+        "unknown parameter {name_q} (the imagescan plugin takes values-files, values, \
+         helm-parameters and release-name)", name_q = crate::text::quoted(.name))]
     UnknownParameter {
         /// Its name.
         name: String,
     },
     /// A parameter of the wrong type (`values-files` given as a string…).
-    #[error("parameter {name:?} must be {expected}")]
+    #[error("parameter {name_q} must be {expected}", name_q = crate::text::quoted(.name))]
     ParameterType {
         /// Its name.
         name: String,
@@ -29,7 +29,7 @@ pub enum ArgoError {
         expected: &'static str,
     },
     /// A values file that leaves the repository, or is absent.
-    #[error("parameter values-files: {}: {reason}", .path.display())]
+    #[error("parameter values-files: {}: {reason}", .path.shown())]
     ValuesFile {
         /// The file as given (relative to the app path).
         path: PathBuf,
@@ -42,7 +42,7 @@ pub enum ArgoError {
     )]
     NoReleaseName,
     /// The app path could not be read.
-    #[error("cannot read the app directory {}", .path.display())]
+    #[error("cannot read the app directory {}", .path.shown())]
     AppDir {
         /// The directory.
         path: PathBuf,

@@ -5,6 +5,7 @@
 //! and renders the app as Argo CD would — `kustomize build .`, `helm template .`, or the
 //! directory's objects — printing only the objects. Any failure prints nothing on stdout.
 
+use crate::text::ShowPath as _;
 use std::path::{Component, Path, PathBuf};
 
 use clap::Args;
@@ -47,14 +48,13 @@ pub fn run(args: &ArgocdArgs) -> CliResult {
     let params = AppParameters::from_parameters(&env.parameters).map_err(CliError::classified)?;
     let app = args.app.canonicalize().map_err(|e| {
         CliError::failure(
-            anyhow::Error::new(e)
-                .context(format!("cannot read the app path {}", args.app.display())),
+            anyhow::Error::new(e).context(format!("cannot read the app path {}", args.app.shown())),
         )
     })?;
     let root = match &args.root {
         Some(root) => root.canonicalize().map_err(|e| {
             CliError::invalid(
-                anyhow::Error::new(e).context(format!("cannot read --root {}", root.display())),
+                anyhow::Error::new(e).context(format!("cannot read --root {}", root.shown())),
             )
         })?,
         None => repository_root(&app, &env.source_path)
@@ -63,8 +63,8 @@ pub fn run(args: &ArgocdArgs) -> CliResult {
     let Ok(app_in_root) = app.strip_prefix(&root) else {
         return Err(CliError::invalid(anyhow::anyhow!(
             "the app path {} is not inside the repository root {}",
-            app.display(),
-            root.display()
+            app.shown(),
+            root.shown()
         )));
     };
     // Files are shown relative to the app path, as the user reads them from the
