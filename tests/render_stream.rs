@@ -5,11 +5,14 @@
 use std::fs;
 use std::path::Path;
 
+use std::io::{Read, Seek, SeekFrom};
+
 use imagescan::files::{
-    DEFAULT_MAX_FILE_BYTES, Excludes, LoadError, LoadOptions, WalkError, copy_tree, load,
-    manifest_files,
+    DEFAULT_MAX_FILE_BYTES, Excludes, LoadError, WalkError, copy_tree, manifest_files,
 };
-use imagescan::render::{Gather, runs};
+use imagescan::scan::{ScanOptions, Scanner};
+use imagescan::workspace::stream::{StreamOptions, render_stream};
+use imagescan::workspace::{Error, TreeOptions};
 
 fn write(root: &Path, relative: &str, content: &str) {
     let path = root.join(relative);
@@ -21,38 +24,23 @@ fn object(name: &str) -> String {
     format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n")
 }
 
-/// Renders `dir` as `render` does when no file has markers: the first pass reads each
-/// file and finds its documents, the second writes them from memory (or, past
-/// `memory_limit`, reads the file again).
-fn render_with(dir: &Path, max_file_bytes: u64, memory_limit: u64) -> Result<String, LoadError> {
-    let files = manifest_files(dir, &Excludes::none()).unwrap();
-    let options = LoadOptions {
-        max_file_bytes,
+/// Renders `dir` with the library's render stream (no configuration: the files are
+/// streamed as they are), holding `memory_limit` bytes between the passes.
+fn render_with(dir: &Path, max_file_bytes: u64, memory_limit: u64) -> Result<String, Error> {
+    let options = StreamOptions {
+        tree: TreeOptions {
+            dir: dir.to_owned(),
+            ..TreeOptions::default()
+        },
         memory_limit,
-        workers: 2,
+        max_file_bytes,
     };
-    let loaded = load(dir, &files, &options, |file, bytes| {
-        runs(bytes, file.format())
-    })?;
-    let mut out = Vec::new();
-    let mut stream = Gather::new();
-    let mut buffer = Vec::new();
-    for (index, (file, runs)) in files.iter().zip(&loaded.analyses).enumerate() {
-        match loaded.held.bytes(index) {
-            Some(bytes) => stream.runs(bytes, runs, []),
-            None => {
-                stream.write_to(&mut out).unwrap();
-                let len =
-                    imagescan::files::read_file(&file.path, max_file_bytes, &mut buffer).unwrap();
-                let mut tail = Gather::after(&stream);
-                tail.documents_of(&buffer[..len], file.format());
-                tail.write_to(&mut out).unwrap();
-                stream.resume(&tail);
-            }
-        }
-    }
-    stream.write_to(&mut out).unwrap();
-    Ok(String::from_utf8(out).unwrap())
+    let mut out = tempfile::tempfile().unwrap();
+    render_stream(&options, &Scanner::new(ScanOptions::default()), &mut out)?;
+    let mut text = String::new();
+    out.seek(SeekFrom::Start(0)).unwrap();
+    out.read_to_string(&mut text).unwrap();
+    Ok(text)
 }
 
 fn render_to_string(dir: &Path) -> String {
@@ -80,7 +68,12 @@ fn tree() -> tempfile::TempDir {
         r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a-b-x"}}"#,
     );
     write(root, "B.yaml", &object("upper-b"));
-    write(root, "imagescan.yaml", &object("config-not-rendered"));
+    // A valid configuration (the stream loads it) that would otherwise pass for an object.
+    write(
+        root,
+        "imagescan.yaml",
+        "imageScans: []\n# apiVersion: v1\n# kind: ConfigMap\n",
+    );
     write(root, "sub/fleet.yaml", &object("fleet-not-rendered"));
     write(root, ".git/config.yaml", &object("git-not-rendered"));
     write(root, "README.md", &object("not-a-manifest"));
@@ -163,9 +156,15 @@ fn exclude_globs_skip_files_and_directories() {
 
 #[test]
 fn oversized_files_are_refused() {
-    let temp = tree();
+    let temp = tempfile::tempdir().unwrap();
+    write(temp.path(), "a.yaml", &object("a"));
+    write(
+        temp.path(),
+        "b/big.yaml",
+        &object("big-enough-to-pass-64-bytes"),
+    );
     let err = render_with(temp.path(), 64, u64::MAX).unwrap_err();
-    let LoadError::TooLarge { path, limit } = &err else {
+    let Error::Load(LoadError::TooLarge { path, limit }) = &err else {
         panic!("{err:?}");
     };
     assert_eq!(*limit, 64);
@@ -224,7 +223,7 @@ mod symlinks {
         let files = manifest_files(&dir, &Excludes::none()).unwrap();
         assert!(files[0].parent.is_some());
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut files[0].open().unwrap(), &mut text).unwrap();
+        Read::read_to_string(&mut files[0].open().unwrap(), &mut text).unwrap();
         assert_eq!(text, object("a"));
 
         fs::remove_file(dir.join("sub/a.yaml")).unwrap();
@@ -239,7 +238,7 @@ mod symlinks {
         write(temp.path(), "a.yaml", &object("outside"));
         symlink(temp.path(), dir.join("sub")).unwrap();
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut files[0].open().unwrap(), &mut text).unwrap();
+        Read::read_to_string(&mut files[0].open().unwrap(), &mut text).unwrap();
         assert_eq!(text, object("a2"));
     }
 

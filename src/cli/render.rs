@@ -14,6 +14,7 @@ use clap::Args;
 use super::common::{ConfigArgs, SourceArgs, parse_size, print_stdout_bytes};
 use super::workspace;
 use super::{CliError, CliResult, Exit};
+use crate::files::DEFAULT_MAX_FILE_BYTES;
 use crate::workspace::command::{ToolRender, render_with_tool};
 use crate::workspace::stream::{StreamOptions, render_stream};
 
@@ -32,7 +33,7 @@ pub struct RenderArgs {
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
     /// How many bytes of manifests to hold in memory between the two passes (suffixes
-    /// KiB, MiB, GiB); files past it are read a second time.
+    /// KiB, MiB, GiB); files past it are kept in a private temporary file.
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
     memory_limit: u64,
     /// With CMD: resolve the markers in the tree itself instead of a temporary copy (for
@@ -55,6 +56,7 @@ pub fn run(args: &RenderArgs) -> CliResult {
         let options = StreamOptions {
             tree: workspace::tree(&args.dir, None, &args.config, &args.exclude)?,
             memory_limit: args.memory_limit,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
         };
         let streamed = render_stream(&options, &scanner, &mut stdout_file()?)?;
         workspace::warn_all(&streamed.warnings);

@@ -1,18 +1,23 @@
 //! Render's first pass: read every manifest file once, on every core, keep its bytes in
 //! memory while a budget allows (in [`Arena`]s, so the second pass writes them from
 //! there), and hand them to the caller's analysis (finding markers, documents). Files
-//! past the budget are analysed from a reused buffer and let go: the second pass reads
-//! them again with [`read_file`].
+//! past the budget are analysed from a reused buffer and appended to a private spill
+//! file of the reader thread (in a [`RunDir`], swept if the run is killed): the second
+//! pass reads them back from there ([`Held::read_spilled`]), so what it writes is what
+//! the first pass saw, whatever happens to the files meanwhile.
 
 use crate::text::ShowPath as _;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::arena::{Arena, Slot};
 use super::walk::ManifestFile;
 use crate::parallel::run_bounded_with;
+use crate::rundir::RunDir;
 
 /// How the first pass reads.
 #[derive(Debug, Clone)]
@@ -35,19 +40,62 @@ pub struct Loaded<A> {
     pub held: Held,
 }
 
-/// The bytes of the files held in memory.
+/// The bytes of the files read: in memory, or spilled past the budget.
 #[derive(Debug)]
 pub struct Held {
-    /// For each file, which arena holds its bytes, and where; `None` past the budget.
-    slots: Vec<Option<(usize, Slot)>>,
+    /// For each file, where its bytes are.
+    places: Vec<Place>,
     arenas: Vec<Arena>,
+    /// Each reader's spill file, if it spilled.
+    spills: Vec<Option<File>>,
+    /// The directory of the spill files, removed with them.
+    _spill_dir: Option<RunDir>,
+}
+
+/// Where a file's bytes are kept.
+#[derive(Debug)]
+enum Place {
+    /// In this reader's arena.
+    Arena(usize, Slot),
+    /// In this reader's spill file, at this offset.
+    Spilled {
+        reader: usize,
+        offset: u64,
+        len: usize,
+    },
 }
 
 impl Held {
     /// The bytes of the `index`th file, unless it was past the memory budget.
     pub fn bytes(&self, index: usize) -> Option<&[u8]> {
-        let (arena, slot) = self.slots.get(index)?.as_ref()?;
-        Some(self.arenas[*arena].bytes(slot))
+        match self.places.get(index)? {
+            Place::Arena(arena, slot) => Some(self.arenas[*arena].bytes(slot)),
+            Place::Spilled { .. } => None,
+        }
+    }
+
+    /// The bytes of the `index`th file, read back into `buffer` from where the first
+    /// pass spilled them (or its bytes in memory).
+    pub fn read_spilled<'b>(
+        &'b self,
+        index: usize,
+        buffer: &'b mut Vec<u8>,
+    ) -> io::Result<&'b [u8]> {
+        match &self.places[index] {
+            Place::Arena(arena, slot) => Ok(self.arenas[*arena].bytes(slot)),
+            &Place::Spilled {
+                reader,
+                offset,
+                len,
+            } => {
+                let file = self.spills[reader]
+                    .as_ref()
+                    .expect("a reader that spilled has a spill file");
+                buffer.resize(len, 0);
+                file.read_exact_at(&mut buffer[..len], offset)?;
+                Ok(&buffer[..len])
+            }
+        }
     }
 }
 
@@ -58,6 +106,14 @@ pub enum LoadError {
     #[error("cannot read {}", path.shown())]
     Read {
         /// The file, as shown (DIR joined with its relative path).
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// A file past the memory limit could not be kept in the spill file.
+    #[error("cannot keep {} in a temporary file past the memory limit", path.display())]
+    Spill {
+        /// The file, as shown.
         path: PathBuf,
         /// The underlying error.
         source: io::Error,
@@ -101,6 +157,7 @@ where
     let budget = AtomicU64::new(options.memory_limit);
     let ids = AtomicUsize::new(0);
     let limit = options.max_file_bytes;
+    let spill_dir = Mutex::new(None);
     let (results, mut workers) = run_bounded_with(
         files.iter().collect(),
         options.workers,
@@ -108,24 +165,41 @@ where
             id: ids.fetch_add(1, Ordering::Relaxed),
             arena: Arena::new(),
             buffer: Vec::new(),
+            len: 0,
+            spill: None,
         },
         |worker, file| {
-            let id = worker.id;
-            let (bytes, slot) = worker
+            let (bytes, place) = worker
                 .read(file, &budget, limit)
                 .map_err(|error| LoadError::of(dir, file, limit, error))?;
-            Ok((analyse(file, bytes), slot.map(|slot| (id, slot))))
+            let analysis = analyse(file, bytes);
+            let place = match place {
+                Some(place) => place,
+                None => worker
+                    .spill(&spill_dir)
+                    .map_err(|source| LoadError::Spill {
+                        path: dir.join(&file.relative),
+                        source,
+                    })?,
+            };
+            Ok((analysis, place))
         },
     );
-    let (analyses, slots) = results
+    let (analyses, places) = results
         .into_iter()
         .collect::<Result<(Vec<_>, Vec<_>), _>>()?;
     workers.sort_by_key(|worker| worker.id);
+    let (arenas, spills) = workers
+        .into_iter()
+        .map(|worker| (worker.arena, worker.spill.map(|(file, _)| file)))
+        .unzip();
     Ok(Loaded {
         analyses,
         held: Held {
-            slots,
-            arenas: workers.into_iter().map(|worker| worker.arena).collect(),
+            places,
+            arenas,
+            spills,
+            _spill_dir: spill_dir.into_inner().unwrap_or_else(|e| e.into_inner()),
         },
     })
 }
@@ -137,16 +211,53 @@ struct Worker {
     arena: Arena,
     /// For the files past the budget.
     buffer: Vec<u8>,
+    /// How much of the buffer the last file read filled.
+    len: usize,
+    /// Its spill file and how much it holds, once a file went past the budget.
+    spill: Option<(File, u64)>,
 }
 
 impl Worker {
-    /// Reads `file` into the arena when the budget allows, else into the buffer.
+    /// Appends the file just read into the buffer (`len` bytes) to this reader's spill
+    /// file, created in the run's spill directory on first use.
+    fn spill(&mut self, dir: &Mutex<Option<RunDir>>) -> io::Result<Place> {
+        let len = self.len;
+        if self.spill.is_none() {
+            let mut dir = dir.lock().unwrap_or_else(|e| e.into_inner());
+            if dir.is_none() {
+                *dir = Some(RunDir::new("spill")?);
+            }
+            let path = dir
+                .as_ref()
+                .expect("created above")
+                .path()
+                .join(format!("reader-{}", self.id));
+            let file = File::options()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(path)?;
+            self.spill = Some((file, 0));
+        }
+        let (file, end) = self.spill.as_mut().expect("opened above");
+        let offset = *end;
+        file.write_all(&self.buffer[..len])?;
+        *end += len as u64;
+        Ok(Place::Spilled {
+            reader: self.id,
+            offset,
+            len,
+        })
+    }
+
+    /// Reads `file` into the arena when the budget allows, else into the buffer (its
+    /// place is then decided by [`Worker::spill`]).
     fn read(
         &mut self,
         file: &ManifestFile,
         budget: &AtomicU64,
         limit: u64,
-    ) -> io::Result<(&[u8], Option<Slot>)> {
+    ) -> io::Result<(&[u8], Option<Place>)> {
         let opened = file.open()?;
         let size = size_within(&opened, limit)?;
         let held = budget
@@ -157,10 +268,11 @@ impl Worker {
         if held {
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
             let slot = self.arena.read(&opened, size as usize, limit)?;
-            Ok((self.arena.bytes(&slot), Some(slot)))
+            let bytes = self.arena.bytes(&slot);
+            Ok((bytes, Some(Place::Arena(self.id, slot))))
         } else {
-            let len = read_to_buffer(&opened, size, limit, &mut self.buffer)?;
-            Ok((&self.buffer[..len], None))
+            self.len = read_to_buffer(&opened, size, limit, &mut self.buffer)?;
+            Ok((&self.buffer[..self.len], None))
         }
     }
 }
@@ -269,6 +381,12 @@ mod tests {
                 }
             }
             assert!(held <= memory_limit, "{held} > {memory_limit}");
+            // Past the budget, the bytes read come back from the spill file.
+            let mut buffer = Vec::new();
+            for (i, content) in contents.iter().enumerate() {
+                let bytes = loaded.held.read_spilled(i, &mut buffer).unwrap();
+                assert_eq!(bytes, content.as_slice(), "file {i}");
+            }
             if workers == 1 && memory_limit == 5310 {
                 // In order: 10, 0, 5000, 300 fit exactly; the rest do not.
                 assert_eq!(held, 5310);
@@ -278,6 +396,38 @@ mod tests {
                 assert_eq!(held, sizes.iter().sum::<usize>() as u64);
             }
         }
+    }
+
+    /// What the second pass gets of a file past the budget is what the first pass read,
+    /// whatever happened to the file since; the spill files go with the bytes.
+    #[test]
+    fn spilled_files_are_the_files_read_and_are_removed() {
+        let (dir, files, contents) = tree(&[100, 200, 300]);
+        let options = LoadOptions {
+            max_file_bytes: 1 << 20,
+            memory_limit: 100,
+            workers: 1,
+        };
+        let loaded = load(dir.path(), &files, &options, |_, _| ()).unwrap();
+        assert!(loaded.held.bytes(0).is_some() && loaded.held.bytes(2).is_none());
+        std::fs::write(&files[2].path, b"changed since").unwrap();
+        std::fs::remove_file(&files[1].path).unwrap();
+        let mut buffer = Vec::new();
+        for i in [2, 1] {
+            assert_eq!(
+                loaded.held.read_spilled(i, &mut buffer).unwrap(),
+                contents[i].as_slice()
+            );
+        }
+        let spill_dir = loaded
+            .held
+            ._spill_dir
+            .as_ref()
+            .map(|dir| dir.path().to_owned())
+            .unwrap();
+        assert!(spill_dir.join("reader-0").is_file());
+        drop(loaded);
+        assert!(!spill_dir.exists());
     }
 
     #[test]

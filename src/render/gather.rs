@@ -228,7 +228,7 @@ mod tests {
         let mut gather = Gather::new();
         for (i, (bytes, runs, patches)) in inputs.iter().enumerate() {
             if i < inputs.len() / 2 && i % 7 == 3 {
-                // As render does for a file read again: write, continue, resume.
+                // As render does for a spilled file: write, continue, resume.
                 gather.write_to(&mut out).unwrap();
                 let mut tail = Gather::after(&gather);
                 tail.runs(bytes, runs, patches.iter().cloned());

@@ -64,12 +64,6 @@ pub enum Error {
         /// The cause.
         source: io::Error,
     },
-    /// A file past the memory limit changed between the two passes of a render.
-    #[error("{} changed while it was rendered; render again", .path.shown())]
-    Changed {
-        /// The file, as shown.
-        path: PathBuf,
-    },
     /// A directory or temporary directory the pipeline needs could not be used.
     #[error("{what} {}", .path.shown())]
     Io {
@@ -124,16 +118,14 @@ impl Classified for Error {
             Error::Config(ConfigError::Io { .. }) => Class::Invalid,
             Error::Walk(error) => error.class(),
             Error::Load(LoadError::TooLarge { .. }) => Class::Invalid,
-            Error::Load(LoadError::Read { .. }) => Class::Operational,
+            Error::Load(LoadError::Read { .. } | LoadError::Spill { .. }) => Class::Operational,
             Error::Problems(_) | Error::Aliased { .. } => Class::Invalid,
             Error::Scans(errors) => errors.class(),
             Error::Rewrite(RewriteError::Overlap { .. }) => Class::Invalid,
             Error::Rewrite(RewriteError::MissingDigest { .. }) => Class::Operational,
-            Error::Write { .. }
-            | Error::Changed { .. }
-            | Error::Io { .. }
-            | Error::Output(_)
-            | Error::Spawn { .. } => Class::Operational,
+            Error::Write { .. } | Error::Io { .. } | Error::Output(_) | Error::Spawn { .. } => {
+                Class::Operational
+            }
             // A signal-killed command has no code: 1 says "operational failure".
             Error::Command { status, .. } => match status.code().map(u8::try_from) {
                 Some(Ok(code)) if code != 0 => Class::Command(code),

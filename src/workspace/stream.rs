@@ -6,15 +6,14 @@
 //! markers (and every problem) and the byte ranges of the documents it renders. Then the
 //! scans run and every new value is computed. The second pass writes the documents from
 //! memory as slices (`writev`), the new values of marked scalars in place of the old
-//! ones. Only a file past the memory limit is read again, and checked to be the file
-//! planned.
+//! ones. A file past the memory limit is read back from the private file the first pass
+//! spilled it to ([`crate::files::Held::read_spilled`]): it is the file planned, and
+//! every new value is known before anything is written.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use crate::files::{
-    DEFAULT_MAX_FILE_BYTES, LoadOptions, Loaded, ManifestFile, load, manifest_files, read_file,
-};
+use crate::files::{LoadError, LoadOptions, Loaded, ManifestFile, load, manifest_files};
 use crate::marker::Marker;
 use crate::render::{Gather, Run, runs};
 use crate::scan::Scanner;
@@ -29,8 +28,11 @@ use super::{
 pub struct StreamOptions {
     /// The tree.
     pub tree: TreeOptions,
-    /// How many bytes of files are held between the passes; files past it are read again.
+    /// How many bytes of files are held between the passes; files past it are spilled
+    /// to a private temporary file.
     pub memory_limit: u64,
+    /// Largest file read; a larger one is an error naming it.
+    pub max_file_bytes: u64,
 }
 
 /// What a render did, besides writing the stream.
@@ -57,7 +59,7 @@ pub fn render_stream(
     }));
     let root = canonical(&tree.dir)?;
     let load_options = LoadOptions {
-        max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        max_file_bytes: options.max_file_bytes,
         memory_limit: options.memory_limit,
         workers: readers(),
     };
@@ -97,8 +99,10 @@ pub fn render_stream(
                 scanned.rewrite(&markers, bytes, &mut rewritten)?;
                 Output::Rewritten(rewritten)
             }
-            (None, SecondPass::Copy(_, markers)) => Output::ReadAgain(markers),
-            (None, SecondPass::Rewrite(markers)) => Output::ReadAgain(Some(markers)),
+            // Every value of a spilled file is computed now too, before anything is
+            // written; its bytes are read back while writing.
+            (None, SecondPass::Copy(_, markers)) => spilled(&scanned, markers)?,
+            (None, SecondPass::Rewrite(markers)) => spilled(&scanned, Some(markers))?,
         });
     }
 
@@ -117,16 +121,21 @@ pub fn render_stream(
             Output::Rewritten(bytes) => {
                 stream.documents_of(bytes, file.format());
             }
-            Output::ReadAgain(markers) => {
-                let shown = tree.dir.join(&file.relative);
-                let bytes = read_again(
-                    file,
-                    &shown,
-                    markers.as_ref(),
-                    &scanned,
-                    &mut buffer,
-                    &mut scratch,
-                )?;
+            Output::Spilled(markers) => {
+                let bytes = held.read_spilled(index, &mut buffer).map_err(|source| {
+                    Error::Load(LoadError::Spill {
+                        path: tree.dir.join(&file.relative),
+                        source,
+                    })
+                })?;
+                let bytes = match markers {
+                    Some(markers) => {
+                        scratch.clear();
+                        scanned.rewrite(markers, bytes, &mut scratch)?;
+                        &scratch
+                    }
+                    None => bytes,
+                };
                 stream.write_to(out).map_err(Error::Output)?;
                 let mut tail = Gather::after(&stream);
                 tail.documents_of(bytes, file.format());
@@ -211,45 +220,17 @@ enum Output {
     Runs(Vec<Run>, Vec<Replacement>),
     /// The documents of these bytes (the file's, markers resolved).
     Rewritten(Vec<u8>),
-    /// The file was past the memory limit: read it again (it must still have these
-    /// markers, or none) and write its documents.
-    ReadAgain(Option<FileMarkers>),
+    /// The file was past the memory limit: read it back from the spill file, resolve
+    /// these markers (if any) and write its documents.
+    Spilled(Option<FileMarkers>),
 }
 
-/// Reads a file past the memory limit again and returns the bytes to render: its own,
-/// or with these markers resolved. The file must still be the one planned.
-fn read_again<'b>(
-    file: &ManifestFile,
-    shown: &Path,
-    markers: Option<&FileMarkers>,
-    scanned: &Scanned<'_>,
-    buffer: &'b mut Vec<u8>,
-    scratch: &'b mut Vec<u8>,
-) -> Result<&'b [u8], Error> {
-    let len = read_file(&file.path, DEFAULT_MAX_FILE_BYTES, buffer).map_err(|source| {
-        Error::Load(crate::files::LoadError::Read {
-            path: shown.to_owned(),
-            source,
-        })
-    })?;
-    let bytes = &buffer[..len];
-    let changed = || Error::Changed {
-        path: shown.to_owned(),
-    };
-    match markers {
-        Some(markers) => {
-            if !markers.matches(bytes) {
-                return Err(changed());
-            }
-            scratch.clear();
-            scanned.rewrite(markers, bytes, scratch)?;
-            Ok(scratch)
-        }
-        None => match Found::in_text(bytes) {
-            Found::Markers(found) if found.is_empty() => Ok(bytes),
-            _ => Err(changed()),
-        },
+/// The output of a spilled file, its markers' values checked to resolve.
+fn spilled(scanned: &Scanned<'_>, markers: Option<FileMarkers>) -> Result<Output, Error> {
+    if let Some(markers) = &markers {
+        scanned.replacements(markers)?;
     }
+    Ok(Output::Spilled(markers))
 }
 
 /// Whether a marker controls a top-level `kind:` or `apiVersion:` value.
@@ -269,61 +250,7 @@ mod tests {
     use std::fs;
 
     use super::*;
-    use crate::config::ConfigSet;
     use crate::files::Excludes;
-
-    /// A file past the memory limit is read again in the second pass: it must still be
-    /// the file planned — the same markers, or none where there were none.
-    #[test]
-    fn a_file_read_again_must_be_the_file_planned() {
-        let temp = tempfile::tempdir().unwrap();
-        let dir = temp.path();
-        fs::create_dir(dir.join(".git")).unwrap();
-        fs::write(
-            dir.join("imagescan.yaml"),
-            "imageScans:\n- tagName: web\n  image: example.com/web\n  suspend: true\n",
-        )
-        .unwrap();
-        let marked = "image: example.com/web:1.0 # {\"$imagescan\": \"web\"}\n";
-        let plain = "apiVersion: v1\nkind: ConfigMap\n";
-        fs::write(dir.join("a.yaml"), marked).unwrap();
-        fs::write(dir.join("b.yaml"), plain).unwrap();
-        let config = ConfigSet::load(dir, &[]).unwrap();
-        let files = manifest_files(dir, &Excludes::none()).unwrap();
-        let mut plan = Plan::new(&config);
-        let markers = plan
-            .add_found(
-                &dir.join("a.yaml"),
-                &dir.join("a.yaml"),
-                Found::in_text(marked.as_bytes()),
-            )
-            .unwrap();
-        let scanned = plan.run(&Scanner::new(Default::default())).unwrap();
-        let (mut buffer, mut scratch) = (Vec::new(), Vec::new());
-        let mut again = |file: &ManifestFile, markers: Option<&FileMarkers>| {
-            let shown = dir.join(&file.relative);
-            read_again(file, &shown, markers, &scanned, &mut buffer, &mut scratch)
-                .map(<[u8]>::to_vec)
-                .map_err(|err| err.to_string())
-        };
-
-        // Unchanged and without markers: its own bytes.
-        assert_eq!(again(&files[1], None).unwrap(), plain.as_bytes());
-        // A marked value edited in between: refused, naming the file.
-        fs::write(dir.join("a.yaml"), marked.replace("1.0", "1.1")).unwrap();
-        let err = again(&files[0], Some(&markers)).unwrap_err();
-        assert!(
-            err.contains("a.yaml changed while it was rendered"),
-            "{err}"
-        );
-        // A marker that appeared in between: refused too.
-        fs::write(dir.join("b.yaml"), format!("{plain}{marked}")).unwrap();
-        let err = again(&files[1], None).unwrap_err();
-        assert!(
-            err.contains("b.yaml changed while it was rendered"),
-            "{err}"
-        );
-    }
 
     #[test]
     fn chart_directories_are_left_out() {
