@@ -10,7 +10,7 @@
 # (imagescan.yaml + an OCI layout committed in the repository, so no registry), commit,
 # push; a cold registry cache each run. IMAGESCAN_BENCH_MODE=library measures instead the
 # library cycle of src/writeback/run.rs with the fake line-editing resolver of
-# tests/support/fake_resolver.rs (tests/git_bench.rs).
+# tests/support/fake_resolver.rs (benches/writeback_cycle.rs).
 #
 # Usage: bench/writeback.sh [RUNS]   (default 7). Needs lighttpd (scripts/install-test-deps).
 # IMAGESCAN_BENCH_WRAP="strace -f -c -o /tmp/wb.strace" (any command prefix) wraps each
@@ -157,11 +157,11 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 now() { date +%s.%N; }
 
 if [ "$mode" = library ]; then
-  harness=$(cargo test -q --release --test git_bench --no-run --message-format=json 2>/dev/null \
+  harness=$(cargo bench -q --bench writeback_cycle --no-run --message-format=json 2>/dev/null \
     | python3 -c 'import json,sys
 for l in sys.stdin:
     m = json.loads(l)
-    if m.get("executable") and m.get("target", {}).get("name") == "git_bench": print(m["executable"])')
+    if m.get("executable") and m.get("target", {}).get("name") == "writeback_cycle": print(m["executable"])')
 fi
 writeback_once() {
   if [ "$mode" = binary ]; then
@@ -177,7 +177,7 @@ writeback_once() {
   else
     BENCH_URL="$url" BENCH_BARE="$bare" BENCH_BASE="$base" \
       BENCH_SECRET_DIR="$work/secret/bench" BENCH_RUNS=1 \
-      "$harness" --ignored --nocapture --test-threads 1 writeback_cycle_timing 2>>"$work/harness.log" \
+      "$harness" 2>>"$work/harness.log" \
       | grep -o 'writeback_seconds [0-9.]*' | awk '{print $2}'
   fi
 }

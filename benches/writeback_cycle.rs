@@ -1,26 +1,43 @@
-//! Measurement harness for bench/writeback.sh (ignored by default; no timing is asserted):
-//! runs the writeback cycle with the fake resolver against the repository the script
-//! serves, resetting the remote branch to the base commit before each run, and prints one
-//! `writeback_seconds N` line per run.
+//! Measurement harness of bench/writeback.sh in library mode (a `harness = false` bench
+//! target, run by the script, not by the tests): runs the writeback cycle with the test
+//! suite's fake resolver against the repository the script serves, resetting the remote
+//! branch to the base commit before each run, and prints one `writeback_seconds N` line
+//! per run.
 
-mod support;
+#![allow(clippy::print_stdout)]
+
+#[path = "../tests/support/fake_resolver.rs"]
+mod fake_resolver;
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Instant;
 
+use fake_resolver::FakeResolver;
 use imagescan::git::Credentials;
 use imagescan::writeback::run::{Outcome, run_with};
 use imagescan::writeback::settings::{Flags, Settings};
-use support::fake_resolver::FakeResolver;
-use support::git_server::git;
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by bench/writeback.sh"))
 }
 
-#[test]
-#[ignore = "run by bench/writeback.sh"]
-fn writeback_cycle_timing() {
+/// Runs `git ARGS` in `dir`.
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; the script runs it with its variables set.
+    if std::env::var_os("BENCH_URL").is_none() {
+        println!("writeback_cycle: run by bench/writeback.sh (IMAGESCAN_BENCH_MODE=library)");
+        return;
+    }
     let url = env("BENCH_URL");
     let bare = PathBuf::from(env("BENCH_BARE"));
     let base = env("BENCH_BASE");
@@ -47,9 +64,6 @@ fn writeback_cycle_timing() {
         let seconds = started.elapsed().as_secs_f64();
         assert!(matches!(outcome, Outcome::Pushed { ref changes, .. } if changes.len() == 100));
         // The script reads this line from the harness's stdout.
-        #[allow(clippy::print_stdout)]
-        {
-            println!("writeback_seconds {seconds:.4}");
-        }
+        println!("writeback_seconds {seconds:.4}");
     }
 }
