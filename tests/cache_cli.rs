@@ -2,10 +2,14 @@
 //! library API into a temp directory named by `IMAGESCAN_CACHE_DIR` (or found through
 //! `XDG_CACHE_HOME` / `HOME`).
 
+mod support;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
+
+use support::cli::Imagescan;
 
 use imagescan::cache::{Cache, CacheKey, Mode};
 use imagescan::credentials::Credential;
@@ -16,16 +20,14 @@ struct Never;
 
 /// The binary with a clean cache environment: only the variables given.
 fn imagescan(args: &[&str], vars: &[(&str, &Path)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_imagescan"));
-    command
-        .args(args)
+    let mut run = Imagescan::at_root(args)
         .env_remove("IMAGESCAN_CACHE_DIR")
         .env_remove("XDG_CACHE_HOME")
         .env_remove("HOME");
     for (name, value) in vars {
-        command.env(name, value);
+        run = run.env(name, value);
     }
-    command.output().unwrap()
+    run.output()
 }
 
 fn stdout(output: &Output) -> String {

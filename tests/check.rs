@@ -2,16 +2,19 @@
 //! stdout for valid ones; exit 2 and every problem as `path:line: field: … [code]` on
 //! stderr for broken ones.
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
+
+use support::cli::Imagescan;
 
 /// Runs `imagescan check ARGS` from the crate root, so paths read `testdata/config/…`.
 fn check(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_imagescan"))
-        .arg("check")
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run imagescan")
+    let mut run = Imagescan::at_root(&["check"]);
+    for arg in args {
+        run = run.arg(arg);
+    }
+    run.output()
 }
 
 fn stderr(out: &Output) -> String {

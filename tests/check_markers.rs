@@ -3,9 +3,10 @@
 //! `resolve` and `check` exit 2 naming file and line, with nothing on stdout and nothing
 //! written; with several broken files every problem is listed.
 
-mod itest;
+mod support;
 
-use itest::{DemoCopy, assert_exit, assert_failed, crate_root, run, snapshot, stderr, write};
+use support::cli::{assert_exit, assert_failed, crate_root, run, stderr};
+use support::tree::{DemoCopy, snapshot, write};
 
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: broken\nspec:\n  containers:\n";
 

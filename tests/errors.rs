@@ -2,9 +2,9 @@
 //! error that also writes its cause into its own message shows it twice. These run the
 //! real binary on the inputs a user reported.
 
-mod itest;
+mod support;
 
-use itest::{assert_failed, run, stderr};
+use support::cli::{assert_failed, run, stderr};
 
 /// Runs `imagescan ARGS` in an empty directory and returns its stderr (exit 2).
 fn fails_with(args: &[&str]) -> String {
@@ -59,12 +59,12 @@ fn a_file_given_as_directory_prints_its_cause_once() {
 fn checkout_with_missing_secret() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    itest::write(
+    support::tree::write(
         root,
         "imagescan.yaml",
         "imageScans:\n- tagName: app\n  image: 127.0.0.1:1/team/app\n  secretRef: {name: absent}\n  policy: {semver: {range: \"*\"}}\n",
     );
-    itest::write(
+    support::tree::write(
         root,
         "deploy.yaml",
         "image: 127.0.0.1:1/team/app:1.0.0 # {\"$imagescan\": \"app\"}\n",

@@ -1,11 +1,12 @@
 //! One cause, one exit code, in every command (SPEC §7): the code is decided by the
 //! error's type in the library, not by the command that met it.
 
-mod itest;
+mod support;
 
 use std::process::Command;
 
-use itest::{Imagescan, stderr, write};
+use support::cli::{Imagescan, stderr};
+use support::tree::write;
 
 fn git(dir: &std::path::Path, args: &[&str]) {
     let out = Command::new("git")

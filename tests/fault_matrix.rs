@@ -4,7 +4,6 @@
 //! plain, base64 of `user:password`, and URL-encoded — in stdout, stderr and every file
 //! of the cache.
 
-mod itest;
 mod support;
 
 use std::fs;
@@ -12,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use itest::{Imagescan, Snapshot, snapshot, stderr};
+use support::cli::{Imagescan, stderr};
 use support::fault_server::{FaultServer, Reply};
 use support::registry::base64;
+use support::tree::{Snapshot, snapshot};
 
 const USER: &str = "fault-user";
 const PASSWORD: &str = "pw-Hx7/q+fault-never-shown";
@@ -135,7 +135,7 @@ fn assert_no_credential(case: &Case, outputs: &[&Output]) {
 
 /// A failure: exit `code`, nothing on stdout, the workspace unchanged.
 fn assert_failed_cleanly(out: &Output, code: i32, before: &Snapshot, case: &Case) {
-    itest::assert_failed(out, code);
+    support::cli::assert_failed(out, code);
     assert_eq!(&snapshot(&case.ws()), before, "files unchanged");
 }
 
@@ -191,8 +191,8 @@ fn retry_after_past_the_deadline_serves_the_stale_cache_at_once() {
     };
     let case = Case::new(&server.host(), 1, true);
     let first = case.run(&["render", "."]);
-    itest::assert_exit(&first, 0);
-    assert!(itest::stdout(&first).contains("team/a0:1.2.0"));
+    support::cli::assert_exit(&first, 0);
+    assert!(support::cli::stdout(&first).contains("team/a0:1.2.0"));
     // Past the 1 s interval: the next render refreshes, and is refused.
     std::thread::sleep(Duration::from_millis(2100));
     limited.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -200,8 +200,8 @@ fn retry_after_past_the_deadline_serves_the_stale_cache_at_once() {
     let started = Instant::now();
     let second = case.run(&["render", ".", "--deadline", "30s"]);
     assert!(started.elapsed() < Duration::from_secs(10));
-    itest::assert_exit(&second, 0);
-    assert!(itest::stdout(&second).contains("team/a0:1.2.0"));
+    support::cli::assert_exit(&second, 0);
+    assert!(support::cli::stdout(&second).contains("team/a0:1.2.0"));
     let err = stderr(&second);
     assert!(
         err.contains("serving stale tags") && err.contains("asked to wait 3600s"),

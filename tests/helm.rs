@@ -4,17 +4,15 @@
 //! plus the binary alone on the byte-level contract (Helm 4's annotation, empty input).
 //! Scans read OCI layouts written by the test: no network.
 
-mod itest;
 mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use itest::{
-    Imagescan, assert_exit, assert_failed, crate_root, stderr, stdout, write, write_layout,
-};
+use support::cli::{Imagescan, assert_exit, assert_failed, crate_root, stderr, stdout};
 use support::kube_tools;
+use support::tree::{write, write_layout};
 
 const BIN: &str = env!("CARGO_BIN_EXE_imagescan");
 
@@ -258,15 +256,10 @@ fn helm4_fails_on_a_marker_error_and_the_same_post_render_by_hand_says_why() {
 fn post_render(cwd: &Path, args: &[&str], input: &[u8]) -> Output {
     let mut all = vec!["post-render"];
     all.extend_from_slice(args);
-    let mut run = Imagescan::new(cwd, &all).env("IMAGESCAN_CACHE_DIR", cwd.join("home/c"));
-    run.command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = run.command.spawn().unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
+    Imagescan::new(cwd, &all)
+        .env("IMAGESCAN_CACHE_DIR", cwd.join("home/c"))
+        .stdin(input)
+        .output()
 }
 
 #[test]
@@ -285,21 +278,10 @@ fn post_render_changes_only_marked_scalars_and_passes_empty_input_through() {
         assert!(out.stdout.is_empty());
     }
     // IMAGESCAN_CONFIG names the file when no --config is given.
-    let mut run = Imagescan::new(chart.root(), &["post-render"])
-        .env("IMAGESCAN_CONFIG", chart.root().join("imagescan.yaml"));
-    run.command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = run.command.spawn().unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = Imagescan::new(chart.root(), &["post-render"])
+        .env("IMAGESCAN_CONFIG", chart.root().join("imagescan.yaml"))
+        .stdin(input)
+        .output();
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("'1.5.0'"));
 

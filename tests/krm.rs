@@ -5,15 +5,15 @@
 //! written by the test, so no network is needed. Also the binary alone on ResourceLists
 //! kpt and kustomize do not send (JSON, invalid functionConfig).
 
-mod itest;
 mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use itest::{Imagescan, assert_exit, stderr, stdout, write, write_layout};
+use support::cli::{Imagescan, assert_exit, stderr, stdout};
 use support::kube_tools;
+use support::tree::{write, write_layout};
 
 const BIN: &str = env!("CARGO_BIN_EXE_imagescan");
 
@@ -301,19 +301,7 @@ fn kustomize_fails_with_our_message_when_a_rule_names_no_scan() {
 
 /// Runs `imagescan fn` on `input` in `cwd`.
 fn function(cwd: &Path, input: &str) -> Output {
-    let mut run = Imagescan::new(cwd, &["fn"]);
-    run.command.stdin(std::process::Stdio::piped());
-    run.command.stdout(std::process::Stdio::piped());
-    run.command.stderr(std::process::Stdio::piped());
-    let mut child = run.command.spawn().unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    Imagescan::new(cwd, &["fn"]).stdin(input).output()
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! What goes to stderr besides the product: `-q`, `-v`, `IMAGESCAN_LOG` and
 //! `--log-format json` (SPEC §7), on the real binary over the offline demo.
 
-mod itest;
+mod support;
 
-use itest::{Imagescan, assert_exit, crate_root, stderr};
+use support::cli::{Imagescan, assert_exit, crate_root, stderr};
 
 #[test]
 fn quiet_says_nothing_on_success_and_errors_still_show() {
@@ -79,8 +79,8 @@ fn json_lines_carry_level_and_message() {
 /// level, with their fields).
 #[test]
 fn findings_are_json_lines_too() {
-    let repo = itest::DemoCopy::new();
-    itest::write(
+    let repo = support::tree::DemoCopy::new();
+    support::tree::write(
         &repo.demo(),
         "broken.yaml",
         "image: x # {\"$imagescan\": \"nope\"}\n",
@@ -162,7 +162,7 @@ fn findings_as_json_on_stdout() {
 fn nothing_to_do_is_a_warning() {
     let empty = tempfile::tempdir().unwrap();
     std::fs::create_dir(empty.path().join(".git")).unwrap();
-    itest::write(empty.path(), "a.yaml", "apiVersion: v1\nkind: ConfigMap\n");
+    support::tree::write(empty.path(), "a.yaml", "apiVersion: v1\nkind: ConfigMap\n");
     for args in [&["render", "."][..], &["resolve", "."], &["scan", "."]] {
         let out = Imagescan::new(empty.path(), args).output();
         assert_exit(&out, 0);
@@ -172,7 +172,7 @@ fn nothing_to_do_is_a_warning() {
             stderr(&out)
         );
     }
-    itest::write(
+    support::tree::write(
         empty.path(),
         "imagescan.yaml",
         "imageScans:\n- tagName: web\n  image: example.com/web\n",

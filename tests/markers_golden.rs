@@ -1,15 +1,18 @@
-//! Golden tests of the marker engine: every `testdata/markers/<case>/` holds an input file
+//! Golden tests of the marker engine: every `testdata/golden/markers/<case>/` holds an input file
 //! `in.*` and either the expected output `out.*` (compared byte for byte) with the expected
 //! `changes.txt`, or the expected `errors.txt`. Values come from the case's `values.json`
-//! or the shared `testdata/markers/values.json` (scan → image, tag, digest).
+//! or the shared `testdata/golden/markers/values.json` (scan → image, tag, digest).
 //!
-//! `UPDATE_GOLDEN=1 cargo test --test markers_golden` rewrites the expected files; review
-//! the diff before committing it.
+//! `UPDATE_GOLDEN=1 cargo test --test markers_golden` rewrites the expected files (the
+//! one update switch of every golden, tests/support/golden.rs); review the diff before
+//! committing it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+
+mod support;
 
 use imagescan::marker::{Edit, apply, find_markers};
 use serde::Deserialize;
@@ -23,7 +26,7 @@ struct Resolved {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/markers")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/golden/markers")
 }
 
 fn values(case: &Path) -> BTreeMap<String, Resolved> {
@@ -103,7 +106,7 @@ fn run(case: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn golden_cases() {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let update = support::golden::updating();
     let mut cases: Vec<PathBuf> = fs::read_dir(root())
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -4,17 +4,16 @@
 //! scan documentation (both policies in one scan, comments between keys) and Fleet-only
 //! keys (`gitrepoName`).
 
+mod support;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use support::cli::Imagescan;
 
 fn imagescan(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_imagescan"))
-        .args(args)
-        .arg(dir)
-        .env_remove("IMAGESCAN_LOG")
-        .output()
-        .expect("imagescan runs")
+    Imagescan::at_root(args).arg(dir).output()
 }
 
 fn migrate(dir: &Path) -> Output {

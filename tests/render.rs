@@ -2,15 +2,14 @@
 //! against its golden stream, `render -- CMD` in a temporary copy or in place, a symlink
 //! leaving DIR refused, an unreachable registry. Every failure leaves stdout empty.
 
-mod itest;
+mod support;
 
 use std::fs;
 use std::path::Path;
 
-use itest::{
-    DemoCopy, Imagescan, assert_exit, assert_failed, assert_golden, crate_root, run, snapshot,
-    stderr, stdout, write,
-};
+use support::cli::{Imagescan, assert_exit, assert_failed, crate_root, run, stderr, stdout};
+use support::golden::assert_golden;
+use support::tree::{DemoCopy, snapshot, write};
 
 /// The values of the demo's README table, as the resolved manifests spell them.
 const RESOLVED: [&str; 4] = [
@@ -417,12 +416,12 @@ fn a_marked_kind_renders_by_its_new_value() {
     let temp = tempfile::tempdir().unwrap();
     let root = temp.path();
     fs::create_dir(root.join(".git")).unwrap();
-    itest::write_layout(
+    support::tree::write_layout(
         &root.join("oci/example.com"),
         "kinds",
         &["Kustomization", "Deployment"],
     );
-    itest::write_layout(&root.join("oci/example.com"), "app", &["1.0.0", "1.2.0"]);
+    support::tree::write_layout(&root.join("oci/example.com"), "app", &["1.0.0", "1.2.0"]);
     write(
         root,
         "t/imagescan.yaml",

@@ -4,15 +4,14 @@
 //! final newline, `---`, Helm templates, kustomization fields, Fleet's digest and
 //! prerelease cases) over OCI layouts generated here.
 
-mod itest;
+mod support;
 
 use std::fs;
 use std::path::Path;
 
-use itest::{
-    DemoCopy, assert_exit, assert_failed, assert_golden, copy_dir, crate_root, run, snapshot,
-    stderr, stdout, write, write_layout,
-};
+use support::cli::{assert_exit, assert_failed, crate_root, run, stderr, stdout};
+use support::golden::assert_golden;
+use support::tree::{DemoCopy, copy_dir, snapshot, write, write_layout};
 
 #[test]
 fn demo_diff_matches_its_golden() {

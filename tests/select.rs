@@ -1,8 +1,9 @@
 //! `imagescan select` through the real binary: tags on stdin, the selected tag on stdout,
 //! exit 1 when none is selected, exit 2 for an invalid policy, and `--help`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod support;
+
+use support::cli::Imagescan;
 
 /// What one run of the binary produced.
 #[derive(Debug)]
@@ -13,21 +14,11 @@ struct Run {
 }
 
 fn select(args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imagescan"))
-        .arg("select")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    // A policy error may exit before reading stdin; a broken pipe is then expected.
-    let _ = child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(stdin.as_bytes());
-    let out = child.wait_with_output().expect("the binary finishes");
+    let mut run = Imagescan::at_root(&["select"]).stdin(stdin);
+    for arg in args {
+        run = run.arg(arg);
+    }
+    let out = run.output();
     Run {
         code: out.status.code().expect("an exit code"),
         stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),

@@ -1,14 +1,15 @@
 //! `--version` names the commit the binary was built from (build.rs), when built from a
 //! git checkout.
 
+mod support;
+
 use std::process::Command;
+
+use support::cli::Imagescan;
 
 #[test]
 fn version_names_the_commit() {
-    let out = Command::new(env!("CARGO_BIN_EXE_imagescan"))
-        .arg("--version")
-        .output()
-        .unwrap();
+    let out = Imagescan::at_root(&["--version"]).output();
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_eq!(stdout, format!("imagescan {}\n", env!("IMAGESCAN_VERSION")));

@@ -6,8 +6,9 @@ mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use support::cli::Imagescan;
 use support::git_server::{HTTP_PASSWORD, HTTP_USER, HttpGitServer, git};
 
 const TEMPLATE: &str = "chore(images): {{ len .Changes }} updated\n\n{{ range .Changes }}{{ .File }}:{{ .Line }} {{ .Scan }} {{ .OldValue }} -> {{ .NewValue }}\n{{ end }}";
@@ -81,15 +82,11 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_imagescan"))
-            .args(args)
+        Imagescan::at_root(args)
             .env("IMAGESCAN_SECRETS_DIR", self.secrets.path())
             .env("IMAGESCAN_CACHE_DIR", self.cache.path())
             .env("HOME", self.home.path())
-            .env_remove("GIT_ASKPASS")
-            .env_remove("SSH_ASKPASS")
             .output()
-            .unwrap()
     }
 }
 

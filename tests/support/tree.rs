@@ -1,115 +1,15 @@
-//! Helpers of the end-to-end tests of `render`, `resolve` and `check` (tests/render.rs,
-//! tests/resolve.rs, tests/check_markers.rs): run the real binary with an isolated
-//! environment, lay out temporary copies of the demo, build tiny OCI layouts, compare
-//! with goldens, and snapshot trees to prove nothing changed.
-#![allow(dead_code)]
+//! Trees the integration tests build: temporary copies of the demo repository, files
+//! written under a root, tiny OCI image layouts, and snapshots that prove a run changed
+//! nothing.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
-/// The crate root: commands given `testdata/…` paths run from here.
-pub fn crate_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A command line of the real binary, isolated from the caller's environment: its own
-/// cache and Docker config directories (kept alive by the returned guard), no secrets dir.
-pub struct Imagescan {
-    pub command: Command,
-    _home: tempfile::TempDir,
-}
-
-impl Imagescan {
-    /// `imagescan ARGS`, run in `cwd`.
-    pub fn new(cwd: &Path, args: &[&str]) -> Self {
-        let home = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_imagescan"));
-        command
-            .args(args)
-            .current_dir(cwd)
-            .env("IMAGESCAN_CACHE_DIR", home.path().join("cache"))
-            .env("DOCKER_CONFIG", home.path().join("docker"))
-            .env("IMAGESCAN_SECRETS_DIR", home.path().join("secrets"))
-            .env("HOME", home.path())
-            .env_remove("IMAGESCAN_LOG")
-            .env_remove("SSL_CERT_FILE");
-        Imagescan {
-            command,
-            _home: home,
-        }
-    }
-
-    /// Sets an environment variable.
-    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
-        self.command.env(key, value);
-        self
-    }
-
-    /// Runs it to completion.
-    pub fn output(mut self) -> Output {
-        self.command.output().expect("run imagescan")
-    }
-}
-
-/// Runs `imagescan ARGS` in `cwd`.
-pub fn run(cwd: &Path, args: &[&str]) -> Output {
-    Imagescan::new(cwd, args).output()
-}
-
-pub fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
-}
-
-pub fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
-}
-
-/// Asserts the exit code, printing stderr when it differs.
-pub fn assert_exit(out: &Output, code: i32) {
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "exit code; stderr:\n{}\nstdout:\n{}",
-        stderr(out),
-        String::from_utf8_lossy(&out.stdout)
-    );
-}
-
-/// Asserts a failure: exit `code`, nothing at all on stdout.
-pub fn assert_failed(out: &Output, code: i32) {
-    assert_exit(out, code);
-    assert!(
-        out.stdout.is_empty(),
-        "stdout must be empty on failure, got:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-}
-
-/// Compares `actual` with the golden file `testdata/golden/NAME` byte for byte. With
-/// `IMAGESCAN_UPDATE_GOLDEN=1` the golden is (re)written instead, to be inspected by eye
-/// and committed.
-pub fn assert_golden(name: &str, actual: &[u8]) {
-    let path = crate_root().join("testdata/golden").join(name);
-    if std::env::var_os("IMAGESCAN_UPDATE_GOLDEN").is_some() {
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if expected != actual {
-        panic!(
-            "output differs from {}\n--- expected\n{}\n--- actual\n{}",
-            path.display(),
-            String::from_utf8_lossy(&expected),
-            String::from_utf8_lossy(actual)
-        );
-    }
-}
+use super::cli::crate_root;
 
 /// A temporary repository `TMP/` holding `.git/`, `demo/` and `oci/` copied from
 /// testdata (the demo's `layout: ../oci/registry.example.com` resolves inside it).
