@@ -65,5 +65,7 @@ fn a_missing_secret_is_the_same_exit_code_in_every_command() {
         codes.iter().all(|(_, code)| *code == codes[0].1),
         "one exit code: {codes:?}"
     );
-    assert_eq!(codes[0].1, Some(2), "{codes:?}");
+    // Operational: the configuration is valid (it names a secret); the Secret is not
+    // mounted, which the same run survives once it is.
+    assert_eq!(codes[0].1, Some(1), "{codes:?}");
 }
