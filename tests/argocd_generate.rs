@@ -6,7 +6,6 @@
 //! 4 and helm 3) with markers in values files and a template, an app path several levels
 //! deep, a marker error, and a registry failure with a warm and a cold cache.
 
-mod itest;
 mod support;
 
 use std::fs;
@@ -94,14 +93,14 @@ registries:
 fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
-    itest::write(dir.path(), "imagescan.yaml", SCANS);
-    itest::write_layout(
+    support::tree::write(dir.path(), "imagescan.yaml", SCANS);
+    support::tree::write_layout(
         &dir.path().join("oci"),
         "team/web",
         &["1.0.0", "1.2.0", "1.5.0", "2.0.0"],
     );
     for (path, content) in files {
-        itest::write(dir.path(), path, content);
+        support::tree::write(dir.path(), path, content);
     }
     fs::create_dir_all(dir.path().join(".git/refs")).unwrap();
     fs::write(dir.path().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
@@ -384,14 +383,14 @@ fn registry_failure_serves_a_warm_cache_and_fails_a_cold_one() {
     let host = registry.host();
     let repo = tempfile::tempdir().unwrap();
     fs::set_permissions(repo.path(), fs::Permissions::from_mode(0o755)).unwrap();
-    itest::write(
+    support::tree::write(
         repo.path(),
         "imagescan.yaml",
         format!(
             "imageScans:\n- tagName: app\n  image: {host}/team/app\n  interval: 0s\n  policy:\n    semver: {{range: '>=1.0.0'}}\nregistries:\n- host: {host}\n  insecure: true\n"
         ),
     );
-    itest::write(
+    support::tree::write(
         repo.path(),
         "apps/app/deployment.yaml",
         format!(

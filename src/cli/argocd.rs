@@ -104,6 +104,7 @@ pub fn run(args: &ArgocdArgs) -> CliResult {
                     excludes: Excludes::default(),
                 },
                 memory_limit: MEMORY_LIMIT,
+                max_file_bytes: crate::files::DEFAULT_MAX_FILE_BYTES,
             };
             let streamed = render_stream(&options, &scanner, &mut super::common::stdout_file()?)?;
             workspace::warn_all(&streamed.warnings);

@@ -5,15 +5,13 @@
 //! ([`crate::workspace::command`]). Nothing reaches stdout unless everything succeeded.
 
 use std::ffi::OsString;
-use std::fs::File;
-use std::os::fd::AsFd;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{ConfigArgs, SourceArgs, parse_size, print_stdout_bytes};
+use super::common::{ConfigArgs, SourceArgs, parse_size, print_stdout_bytes, stdout_file};
 use super::workspace;
-use super::{CliError, CliResult, Exit};
+use super::{CliResult, Exit};
 use crate::files::DEFAULT_MAX_FILE_BYTES;
 use crate::workspace::command::{ToolRender, render_with_tool};
 use crate::workspace::stream::{StreamOptions, render_stream};
@@ -82,13 +80,4 @@ pub fn run(args: &RenderArgs) -> CliResult {
     }
     print_stdout_bytes(&output.stdout)?;
     Ok(Exit::Success)
-}
-
-/// Standard output as a file, written with `writev` and no buffer in between.
-fn stdout_file() -> Result<File, CliError> {
-    std::io::stdout()
-        .as_fd()
-        .try_clone_to_owned()
-        .map(File::from)
-        .map_err(|e| CliError::failure(anyhow::Error::new(e).context("cannot write to stdout")))
 }
