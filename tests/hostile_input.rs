@@ -4,17 +4,18 @@
 //! and line instead of a stack overflow. Each asserts exit 2, an empty stdout and
 //! unchanged files.
 
-mod itest;
+mod support;
 
 use std::fs;
 
-use itest::{DemoCopy, assert_failed, run, snapshot, stderr};
+use support::cli::{assert_failed, run, stderr};
+use support::tree::{DemoCopy, snapshot};
 
 #[test]
 fn a_huge_value_is_quoted_by_a_bounded_prefix() {
     let repo = DemoCopy::new();
     let huge = "x".repeat(3 << 20);
-    itest::write(
+    support::tree::write(
         repo.root(),
         "huge/imagescan.yaml",
         format!(
@@ -43,7 +44,7 @@ fn a_huge_value_is_quoted_by_a_bounded_prefix() {
 fn a_newline_in_a_file_name_cannot_split_a_diagnostic_line() {
     let repo = DemoCopy::new();
     let name = "evil\nimagescan: error: forged.yaml";
-    itest::write(
+    support::tree::write(
         repo.root(),
         &format!("demo/{name}"),
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: nginx:1 # {\"$imagescan\": \"nope:bogus\"}\n",
@@ -74,12 +75,12 @@ fn nested(key: &str, levels: usize) -> String {
 fn deep_nesting_is_an_error_with_file_and_line_not_a_crash() {
     let repo = DemoCopy::new();
     // In imagescan.yaml, and in a key of fleet.yaml that imagescan otherwise ignores.
-    itest::write(
+    support::tree::write(
         repo.root(),
         "deep/imagescan.yaml",
         nested("imageScans", 30_000),
     );
-    itest::write(
+    support::tree::write(
         repo.root(),
         "fleet/fleet.yaml",
         format!("defaultNamespace: x\n{}", nested("helm", 30_000)),
