@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use support::cli::Imagescan;
 use support::fault_server::{FaultServer, Reply, Request, forward};
 use support::redis_server::RedisServer;
 use support::registry::{Auth, Pusher, Registry, TestCa};
 
-const BIN: &str = env!("CARGO_BIN_EXE_imagescan");
 const USER: &str = "replica-user";
 const PASSWORD: &str = "pw-Redis-Q7v-registry-secret";
 const REDIS_PASSWORD: &str = "pw-Redis-K2m-server-secret";
@@ -117,9 +117,8 @@ impl Setup {
     /// sharing `cache` (a `--cache` URL) through IMAGESCAN_CACHE.
     fn render(&self, replica: usize, cache: &str) -> Command {
         let home = self.root.path().join(format!("replica-{replica}"));
-        let mut command = Command::new(BIN);
+        let mut command = support::cli::command(&["render"]);
         command
-            .arg("render")
             .arg(&self.workspace)
             .env("IMAGESCAN_CACHE", cache)
             .env(
@@ -130,9 +129,6 @@ impl Setup {
             .env("IMAGESCAN_SECRETS_DIR", self.root.path().join("secrets"))
             .env("DOCKER_CONFIG", home.join("docker"))
             .env("HOME", &home)
-            .env_remove("XDG_CACHE_HOME")
-            .env_remove("IMAGESCAN_LOG")
-            .env_remove("SSL_CERT_FILE")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -411,23 +407,17 @@ fn a_bad_cache_url_is_invalid_input_and_never_shows_the_password() {
         "memcached://:hunter2-secret@host",
         "redis://:hunter2-secret@host?lock-ttl=1d",
     ] {
-        let output = Command::new(BIN)
-            .args(["scan", path_str(dir.path())])
+        let output = Imagescan::new(dir.path(), &["scan", path_str(dir.path())])
             .env("IMAGESCAN_CACHE", url)
-            .env("IMAGESCAN_CACHE_DIR", dir.path().join("cache"))
-            .env_remove("IMAGESCAN_REDIS_PASSWORD_FILE")
-            .output()
-            .unwrap();
+            .output();
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(output.status.code(), Some(2), "{url}: {stderr}");
         assert!(stderr.contains("invalid cache URL"), "{stderr}");
         assert!(!stderr.contains("hunter2"), "{stderr}");
     }
-    let help = Command::new(BIN)
-        .args(["render", "--help"])
+    let help = Imagescan::new(dir.path(), &["render", "--help"])
         .env("IMAGESCAN_CACHE", "redis://:hunter2-secret@host")
-        .output()
-        .unwrap();
+        .output();
     let help = String::from_utf8(help.stdout).unwrap();
     assert!(
         help.contains("IMAGESCAN_CACHE") && !help.contains("hunter2"),

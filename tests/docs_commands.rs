@@ -2,7 +2,9 @@
 //! (the flags every command takes — `-q`, `-v`, `--log-format`, `--help` — are said once
 //! at the top of the page).
 
-use std::process::Command;
+mod support;
+
+use support::cli::Imagescan;
 
 /// The commands with a synopsis, as typed after `imagescan`.
 const COMMANDS: &[&str] = &[
@@ -29,11 +31,8 @@ const EVERYWHERE: &[&str] = &[
 
 /// The long flags `imagescan CMD --help` lists.
 fn flags(command: &str) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_imagescan"))
-        .args(command.split(' '))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let args: Vec<&str> = command.split(' ').chain(["--help"]).collect();
+    let out = Imagescan::at_root(&args).output();
     assert!(out.status.success(), "{command} --help");
     let help = String::from_utf8(out.stdout).unwrap();
     let mut flags = Vec::new();

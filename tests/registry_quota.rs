@@ -9,7 +9,7 @@ mod support;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 use support::fault_server::{FaultServer, Reply};
 use support::redis_server::RedisServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_imagescan");
 const WINDOW: Duration = Duration::from_secs(3);
 
 /// A registry with team/app (1.0.0, 1.1.0) that answers 429 while `out` is set.
@@ -55,17 +54,16 @@ fn workspace(root: &Path, host: &str) -> std::path::PathBuf {
 /// `imagescan scan -v --output json --no-digest --deadline 2s` with the cache in
 /// `cache_dir`, and `--cache redis` when given.
 fn scan(dir: &Path, cache_dir: &Path, redis: Option<&RedisServer>) -> (String, String) {
-    let mut command = Command::new(BIN);
+    let mut command = support::cli::command(&[
+        "-v",
+        "scan",
+        "--output",
+        "json",
+        "--no-digest",
+        "--deadline",
+        "2s",
+    ]);
     command
-        .args([
-            "-v",
-            "scan",
-            "--output",
-            "json",
-            "--no-digest",
-            "--deadline",
-            "2s",
-        ])
         .arg(dir)
         .env("IMAGESCAN_CACHE_DIR", cache_dir)
         .env("HOME", cache_dir)

@@ -20,7 +20,6 @@ use support::registry::{
     Auth, Pages, Pusher, Registry, TestCa, TokenServer, base64, paginating_proxy,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_imagescan");
 const SYSTEM_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 const USER: &str = "scanner";
 const PASSWORD: &str = "pw-Zr4-secret-never-shown";
@@ -98,17 +97,13 @@ impl Env {
     }
 
     fn command(&self, cache: &Path, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
+        let mut command = support::cli::command(args);
         command
-            .args(args)
             .env("IMAGESCAN_CACHE_DIR", cache)
             .env("IMAGESCAN_SECRETS_DIR", self.secrets())
             .env("DOCKER_CONFIG", self.root.path().join("docker"))
             .env("HOME", self.root.path().join("home"))
             .env("SSL_CERT_FILE", SYSTEM_BUNDLE)
-            .env_remove("XDG_CACHE_HOME")
-            .env_remove("CURL_CA_BUNDLE")
-            .env_remove("IMAGESCAN_LOG")
             .stdin(Stdio::null());
         command
     }

@@ -128,13 +128,11 @@ impl Fixture {
 
     /// The binary with this fixture's cache and HOME and no ambient askpass.
     fn binary(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_imagescan"));
+        let mut cmd = support::cli::command(&[]);
         cmd.env("IMAGESCAN_CACHE_DIR", self.cache.path())
             .env("IMAGESCAN_SECRETS_DIR", self.secrets.path())
             .env("HOME", self.home.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env_remove("GIT_ASKPASS")
-            .env_remove("SSH_ASKPASS");
+            .env("GIT_CONFIG_NOSYSTEM", "1");
         cmd
     }
 

@@ -20,31 +20,44 @@ pub struct Imagescan {
     home: tempfile::TempDir,
 }
 
+/// `imagescan ARGS` with no variable of the caller's that changes what it does (log
+/// level, shared cache, configuration, deadline, CA bundle, askpass): the base of
+/// [`Imagescan`], and for tests that spawn many processes with directories of their own
+/// (which they set: cache, secrets, Docker config, HOME).
+pub fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_imagescan"));
+    command.args(args);
+    for name in [
+        "IMAGESCAN_LOG",
+        "IMAGESCAN_CACHE",
+        "IMAGESCAN_CACHE_DIR",
+        "IMAGESCAN_CONFIG",
+        "IMAGESCAN_DEADLINE",
+        "IMAGESCAN_REDIS_PASSWORD_FILE",
+        "IMAGESCAN_SECRETS_DIR",
+        "DOCKER_CONFIG",
+        "SSL_CERT_FILE",
+        "CURL_CA_BUNDLE",
+        "XDG_CACHE_HOME",
+        "GIT_ASKPASS",
+        "SSH_ASKPASS",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
 impl Imagescan {
-    /// `imagescan ARGS`, run in `cwd`.
+    /// `imagescan ARGS`, run in `cwd`, with directories of its own.
     pub fn new(cwd: &Path, args: &[&str]) -> Self {
         let home = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_imagescan"));
+        let mut command = command(args);
         command
-            .args(args)
             .current_dir(cwd)
             .env("IMAGESCAN_CACHE_DIR", home.path().join("cache"))
             .env("DOCKER_CONFIG", home.path().join("docker"))
             .env("IMAGESCAN_SECRETS_DIR", home.path().join("secrets"))
             .env("HOME", home.path());
-        for name in [
-            "IMAGESCAN_LOG",
-            "IMAGESCAN_CACHE",
-            "IMAGESCAN_CONFIG",
-            "IMAGESCAN_DEADLINE",
-            "IMAGESCAN_REDIS_PASSWORD_FILE",
-            "SSL_CERT_FILE",
-            "XDG_CACHE_HOME",
-            "GIT_ASKPASS",
-            "SSH_ASKPASS",
-        ] {
-            command.env_remove(name);
-        }
         Imagescan {
             command,
             stdin: None,
@@ -85,12 +98,6 @@ impl Imagescan {
     /// command's unless overridden).
     pub fn home(&self) -> &Path {
         self.home.path()
-    }
-
-    /// The command itself, for tests that spawn, signal or time it; the returned guard
-    /// keeps the isolated directories alive.
-    pub fn into_command(self) -> (Command, tempfile::TempDir) {
-        (self.command, self.home)
     }
 
     /// Runs it to completion.
