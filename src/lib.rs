@@ -1,10 +1,15 @@
 //! imagescan keeps container image references in GitOps repositories current.
 //!
-//! The data flows one way: [`config`] (scan definitions) → [`source`] (registry or OCI
-//! layout, behind the [`cache`]) → [`policy`] (which tag) → [`marker`] (which bytes
-//! change) → output ([`render`], [`writeback`]). The pure cores — [`config`] validation,
+//! The data flows one way: [`config`] (scan definitions) and [`files`] (the inputs) →
+//! [`source`] (registry or OCI layout, behind the [`cache`]) → [`policy`] (which tag) →
+//! [`marker`] (which bytes change) → output. [`workspace`] is the one pipeline that joins
+//! these steps; every command and plugin mode is an adapter over it: the render stream
+//! and a tool run in a resolved repository ([`workspace`], [`render`]), the Argo CD
+//! plugin ([`argocd`]), the KRM function ([`krm`]), the Helm post-renderer
+//! ([`postrender`]) and [`writeback`]. The pure cores — [`config`] validation,
 //! [`reference`], [`platform`], [`policy`], [`marker`] — take values and return values;
-//! I/O stays at the edges, and the library never prints.
+//! I/O stays at the edges, the library never prints, and each error says its
+//! [`class`] (the exit code it maps to).
 
 pub mod argocd;
 pub mod cache;
