@@ -173,7 +173,8 @@ fn count_new(co: &Path) -> usize {
     new
 }
 
-/// Files named like write_atomic's temporaries (`.NAME.XXXXXX.tmp`) under `dir`.
+/// Files named like write_atomic's temporaries (`.imagescan-tmp-…`, or any hidden
+/// `.tmp` file) under `dir`.
 fn temp_files(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -185,7 +186,9 @@ fn temp_files(dir: &Path) -> Vec<PathBuf> {
                 if name != ".git" {
                     pending.push(path);
                 }
-            } else if name.starts_with('.') && name.ends_with(".tmp") {
+            } else if name.starts_with(".imagescan-tmp-")
+                || (name.starts_with('.') && name.ends_with(".tmp"))
+            {
                 found.push(path);
             }
         }
@@ -350,7 +353,15 @@ fn files_rewritten_but_not_committed_are_taken_as_ours() {
     for i in 0..40 {
         fs::write(co.join(file_name(i)), deploy(i, NEW)).unwrap();
     }
-    let leftover = co.join("apps/team0/.app000.yaml.Ab3dE9.tmp");
+    let dead = {
+        let mut child = Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let leftover = co.join(format!(
+        "apps/team0/.imagescan-tmp-{dead}-Ab3dE9-app000.yaml"
+    ));
     fs::write(&leftover, "apiVersion: apps/v1\nkind: Depl").unwrap();
     let out = fx.run(&co);
     assert_finished(&fx, &co, &out, &new_tree, "");

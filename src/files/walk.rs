@@ -242,6 +242,15 @@ fn list_files(
             if relative.file_name() == Some(OsStr::new(".git")) || excludes.is_excluded(&relative) {
                 continue;
             }
+            // A temporary file of an atomic write, maybe left by a killed run: never a
+            // manifest, whatever it ends with.
+            if !matches!(kind, Kind::Dir)
+                && relative
+                    .file_name()
+                    .is_some_and(crate::fsutil::temp::is_temp_name)
+            {
+                continue;
+            }
             let json = select(&relative);
             match kind {
                 Kind::Dir => pending.push((relative, kept.clone())),

@@ -25,7 +25,12 @@ pub struct Files {
 #[derive(Debug)]
 enum Inputs {
     /// Files of a tree, listed and read by [`crate::files`].
-    Tree { list: Vec<ManifestFile>, held: Held },
+    Tree {
+        /// The directory read (where the files are, which `shown` need not be).
+        dir: PathBuf,
+        list: Vec<ManifestFile>,
+        held: Held,
+    },
     /// Documents held by the caller: their names (relative) and bytes.
     Memory(Vec<(PathBuf, Vec<u8>)>),
 }
@@ -50,7 +55,11 @@ impl Files {
         Ok(Files {
             shown: shown.to_owned(),
             scope_root: scope_root.to_owned(),
-            inputs: Inputs::Tree { list, held },
+            inputs: Inputs::Tree {
+                dir: dir.to_owned(),
+                list,
+                held,
+            },
         })
     }
 
@@ -117,6 +126,14 @@ impl Files {
     /// The directory as the user named it.
     pub fn dir(&self) -> &Path {
         &self.shown
+    }
+
+    /// The directory the files were read from, unless they are held in memory.
+    pub fn tree_dir(&self) -> Option<&Path> {
+        match &self.inputs {
+            Inputs::Tree { dir, .. } => Some(dir),
+            Inputs::Memory(_) => None,
+        }
     }
 }
 

@@ -156,8 +156,12 @@ impl<'w> Resolved<'w> {
 
     /// Writes every changed file, all or none ([`write_all_atomic`]): each to the file
     /// on disk that holds it, so that a symlink stays a link. Documents held in memory
-    /// are not written.
+    /// are not written. First removes the temporary files that killed runs left in the
+    /// tree ([`crate::fsutil::temp::sweep`]).
     pub fn write(&self) -> Result<(), Error> {
+        if let Some(dir) = self.workspace.files().tree_dir() {
+            crate::fsutil::temp::sweep(dir);
+        }
         let writes: Vec<(&Path, &[u8])> = self
             .edits
             .iter()

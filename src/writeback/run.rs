@@ -215,7 +215,9 @@ pub fn run_with<R: Resolver>(
 
     let local = matches!(settings.checkout, Checkout::Local(_));
     if local {
-        remove_stale_temp_files(&git)?;
+        // A killed run's temporary files (crate::fsutil::temp): ours, and an operator
+        // would otherwise find them as junk.
+        crate::fsutil::temp::sweep(git.dir());
         if git.has_tracked_changes()? {
             recover_own_edits(&git, &paths, resolver)?;
         }
@@ -286,34 +288,6 @@ pub fn run_with<R: Resolver>(
         branch: push_branch,
         attempts,
     })
-}
-
-/// Removes the temporary files that [`crate::fsutil::write_atomic`] leaves when a run is
-/// killed between writing and renaming one (`.NAME.XXXXXX.tmp` next to a file NAME,
-/// untracked): they are ours, and an operator would otherwise find them as junk.
-fn remove_stale_temp_files(git: &Git) -> Result<(), WritebackError> {
-    for relative in git.untracked_files()? {
-        let path = git.dir().join(&relative);
-        let target = relative
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(crate::fsutil::atomic_temp_target);
-        if let Some(target) = target
-            && path.with_file_name(target).is_file()
-        {
-            match std::fs::remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(source) => {
-                    return Err(WritebackError::Io {
-                        what: "removing a temporary file left by a killed run",
-                        source,
-                    });
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A local checkout with tracked changes: when every changed file holds exactly the
