@@ -175,3 +175,25 @@ fn missing_directory_is_invalid_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("testdata/config/does-not-exist"));
 }
+
+/// `--config <(…)`: a pipe behind /dev/fd/N is read as the user named it (it has no path
+/// to resolve), and its problems are named by that name.
+#[test]
+fn a_config_given_through_a_pipe_is_read_as_named() {
+    let script = format!(
+        "{} check testdata/demo --config <(printf 'imageScans:\\n- tagName: zz\\n  image: x\\n  bogus: 1\\n')",
+        env!("CARGO_BIN_EXE_imagescan")
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("IMAGESCAN_LOG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(":4: imageScans[0].bogus: unknown key `bogus`") && err.contains("/dev/fd/"),
+        "{err}"
+    );
+}

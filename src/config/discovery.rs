@@ -68,6 +68,17 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ConfigError + '_ {
     }
 }
 
+/// Where a `--config` file is, absolute: its path with symlinks resolved — or, for what
+/// has no such path but can be read (`--config <(…)`, a pipe behind `/dev/fd/N`), the path
+/// as the user named it, made absolute, so that it is read as named.
+fn explicit_path(file: &Path) -> std::io::Result<PathBuf> {
+    file.canonicalize()
+        .or_else(|error| match fs::metadata(file) {
+            Ok(_) => std::path::absolute(file),
+            Err(_) => Err(error),
+        })
+}
+
 /// Finds the configuration files for `dir` (and the explicit `extra` files).
 pub(crate) fn discover(
     dir: &Path,
@@ -90,7 +101,7 @@ pub(crate) fn discover(
     };
 
     for file in extra {
-        let canonical = file.canonicalize().map_err(io_error(file))?;
+        let canonical = explicit_path(file).map_err(io_error(file))?;
         let file_dir = canonical.parent().unwrap_or(&canonical).to_path_buf();
         discovery.explicit.push(canonical.clone());
         discovery.files.push(Found {
@@ -127,7 +138,7 @@ pub(crate) fn explicit_only(files: &[PathBuf]) -> Result<Discovery, ConfigError>
         explicit: Vec::new(),
     };
     for file in files {
-        let canonical = file.canonicalize().map_err(io_error(file))?;
+        let canonical = explicit_path(file).map_err(io_error(file))?;
         discovery.files.push(Found {
             path: file.clone(),
             display: file.clone(),
