@@ -477,3 +477,28 @@ fn a_chart_is_not_streamed_and_is_named() {
         stderr(&out)
     );
 }
+
+/// Past `--memory-limit`, files are spilled to a private directory in TMPDIR: it is gone
+/// when the render ends, and the spill directory of a render that was killed (its lock
+/// free) is swept by the next render that spills. The stream is the same at every limit.
+#[test]
+fn spill_directories_do_not_outlive_their_render() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dead = tmp.path().join("imagescan-spill-dead01");
+    fs::create_dir(&dead).unwrap();
+    fs::write(dead.join(".imagescan-run.lock"), "").unwrap();
+    fs::write(dead.join("reader-0"), "bytes of a killed render").unwrap();
+    let out = Imagescan::new(
+        &crate_root(),
+        &["render", "testdata/demo", "--memory-limit", "0"],
+    )
+    .env("TMPDIR", tmp.path())
+    .output();
+    assert_exit(&out, 0);
+    assert_golden("demo-render.yaml", &out.stdout);
+    let left: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+}

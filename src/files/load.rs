@@ -225,6 +225,8 @@ impl Worker {
         if self.spill.is_none() {
             let mut dir = dir.lock().unwrap_or_else(|e| e.into_inner());
             if dir.is_none() {
+                // Spill files of renders that were killed go first.
+                crate::rundir::sweep();
                 *dir = Some(RunDir::new("spill")?);
             }
             let path = dir
