@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 /// One authentication challenge of a `WWW-Authenticate` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Challenge {
+pub enum Challenge {
     /// `Basic realm="…"`: send the credential with every request.
     Basic,
     /// `Bearer realm="…",service="…",scope="…"`: get a token from `realm`.
@@ -27,7 +27,7 @@ pub(crate) enum Challenge {
 }
 
 /// Parses every challenge of one `WWW-Authenticate` header value (RFC 9110 §11.6.1).
-pub(crate) fn parse_challenges(header: &str) -> Vec<Challenge> {
+pub fn parse_challenges(header: &str) -> Vec<Challenge> {
     let mut challenges = Vec::new();
     let mut current: Option<(String, Vec<(String, String)>)> = None;
     let mut rest = header.trim();
@@ -68,7 +68,13 @@ pub(crate) fn parse_challenges(header: &str) -> Vec<Challenge> {
             }
             rest = remaining.trim_start().trim_start_matches(',').trim_start();
         } else if token.is_empty() {
-            rest = after.trim_start_matches(',').trim_start();
+            // A stray ',' or a '=' before any scheme: skip it. `rest` starts with one of
+            // them here, so this always advances (a leading '=' once looped forever).
+            rest = after
+                .strip_prefix('=')
+                .unwrap_or(after)
+                .trim_start_matches(',')
+                .trim_start();
         } else {
             // A new scheme.
             if let Some(done) = current.take() {
@@ -299,6 +305,41 @@ mod tests {
         ] {
             assert_eq!(parse_challenges(header), expected, "{header:?}");
         }
+    }
+
+    /// Found by the `registry_headers` fuzz target: a '=' before any scheme used to make
+    /// the parser loop forever. The parse runs on a thread so a regression fails the test
+    /// instead of hanging the run.
+    #[test]
+    fn a_leading_equals_sign_does_not_hang() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let parsed: Vec<_> = [
+                "=Nego\\Ber\0=ce=plain",
+                "=Bearer realm=\"https://t/\"",
+                "=",
+                ",=,",
+            ]
+            .into_iter()
+            .map(parse_challenges)
+            .collect();
+            let _ = tx.send(parsed);
+        });
+        let parsed = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("parse_challenges returned within 10 s");
+        assert_eq!(
+            parsed,
+            vec![
+                vec![Challenge::Other("Nego\\Ber\0".into())],
+                vec![Challenge::Bearer {
+                    realm: "https://t/".into(),
+                    service: None
+                }],
+                vec![],
+                vec![],
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 ///
 /// Accepts several comma-separated links, quoted or bare `rel` values and several
 /// space-separated relation types (`rel="next last"`).
-pub(crate) fn next_link(header: &str) -> Result<Option<&str>, &'static str> {
+pub fn next_link(header: &str) -> Result<Option<&str>, &'static str> {
     let mut rest = header.trim_start();
     while !rest.is_empty() {
         let Some(after_open) = rest.strip_prefix('<') else {
@@ -70,7 +70,7 @@ pub(crate) fn next_link(header: &str) -> Result<Option<&str>, &'static str> {
 /// kept, `/path` keeps the page's scheme and authority, `?query` keeps its path, and a
 /// relative path replaces its last segment (RFC 3986 §5.2, without dot segments, which
 /// registries do not send).
-pub(crate) fn resolve(base: &str, target: &str) -> String {
+pub fn resolve(base: &str, target: &str) -> String {
     if has_scheme(target) {
         return target.to_owned();
     }

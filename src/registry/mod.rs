@@ -24,11 +24,13 @@ mod tags;
 mod tls;
 
 pub use crate::parallel::run_bounded;
+pub use auth::{Challenge, parse_challenges};
 pub use client::{ClientOptions, HostSettings, RegistryClient, SharedQuota};
 pub use credential::Credential;
 pub use deadline::Deadline;
 pub use error::RegistryError;
 pub use event::{Observer, RegistryEvent};
+pub use link::{next_link, resolve as resolve_link};
 pub use manifest::MANIFEST_MEDIA_TYPES;
 pub use quota::{Announced, DEFAULT_MAX_CONCURRENT, HostQuota};
 pub use retry::RetryPolicy;
