@@ -8,6 +8,7 @@
 //! ([`auth`]), TLS roots ([`tls`]), paginated tag lists ([`tags`], [`link`]) and
 //! digests ([`manifest`]). [`run_bounded`] (from [`crate::parallel`]) runs many scans
 //! with a bounded number of threads. Nothing here prints, caches on disk or reads credentials files.
+//! The `Link` and `WWW-Authenticate` parsers are public only for the fuzz targets (fuzz/).
 
 mod auth;
 mod client;
