@@ -6,7 +6,7 @@
 //! user's look-alikes (`.x.tmp`, the old `.NAME.XXXXXX.tmp` shape, `.imagescan-tmp-notes`)
 //! stay. Kills are simulated by files named with the pid of a process that has exited,
 //! and real: `kill -9` of `resolve --write` on a 60 MB tree (tests/writeback_kill.rs
-//! does the same for writeback).
+//! does the same for writeback). `migrate` sweeps the one directory it writes.
 
 mod support;
 
@@ -125,6 +125,31 @@ fn render_in_place_sweeps_too_and_a_copying_render_does_not_touch_the_tree() {
     );
     assert_exit(&in_place, 0);
     assert!(!stale.exists());
+}
+
+#[test]
+fn migrate_sweeps_a_killed_migrates_leftovers_beside_fleet_yaml_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/migrate/new-file/in");
+    fs::copy(case.join("fleet.yaml"), dir.path().join("fleet.yaml")).unwrap();
+    let beside = leave_dead_temp(dir.path(), "imagescan.yaml");
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    let below = leave_dead_temp(&dir.path().join("sub"), "fleet.yaml");
+    for name in LOOK_ALIKES {
+        write(dir.path(), name, "a user's notes\n");
+    }
+
+    let out = run(dir.path(), &["migrate", "."]);
+    assert_exit(&out, 0);
+    assert!(dir.path().join("imagescan.yaml").exists());
+    assert!(!beside.exists(), "the leftover beside fleet.yaml is swept");
+    assert!(
+        below.exists(),
+        "migrate writes only DIR: below it is not its to sweep"
+    );
+    for name in LOOK_ALIKES {
+        assert!(dir.path().join(name).exists(), "{name}");
+    }
 }
 
 /// Our temporary files under `dir`.

@@ -316,8 +316,12 @@ impl Prepared {
     }
 
     /// Writes both files, imagescan.yaml first (a run interrupted between the two is
-    /// finished by running again: scans already moved are recognised).
+    /// finished by running again: scans already moved are recognised). First removes the
+    /// temporary files a killed migrate left beside them ([`crate::fsutil::temp::sweep_dir`]).
     pub fn write(&self) -> Result<(), MigrateError> {
+        if let Some(dir) = self.fleet_path.parent() {
+            crate::fsutil::temp::sweep_dir(dir);
+        }
         let write = |path: &Path, text: &str| {
             write_atomic(path, text.as_bytes()).map_err(|source| MigrateError::Io {
                 path: path.to_path_buf(),

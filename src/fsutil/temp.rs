@@ -87,30 +87,46 @@ pub fn sweep(root: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else {
+        sweep_entries(&dir, &mut removed, Some(&mut pending));
+    }
+    removed
+}
+
+/// Removes our dead writers' temporary files in `dir` itself, not below it: for a
+/// command that writes only there (`migrate`). Returns them; never fails.
+pub fn sweep_dir(dir: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    sweep_entries(dir, &mut removed, None);
+    removed
+}
+
+/// Sweeps the entries of `dir` into `removed`; pushes its subdirectories (but `.git`)
+/// onto `subdirs` when given.
+fn sweep_entries(dir: &Path, removed: &mut Vec<PathBuf>, mut subdirs: Option<&mut Vec<PathBuf>>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        // `file_type` does not follow symlinks.
+        let Ok(kind) = entry.file_type() else {
             continue;
         };
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name();
-            // `file_type` does not follow symlinks.
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                if name != ".git" {
-                    pending.push(entry.path());
-                }
-            } else if kind.is_file()
-                && let Some(pid) = temp_name_pid(&name)
+        if kind.is_dir() {
+            if let Some(subdirs) = subdirs.as_deref_mut()
+                && name != ".git"
             {
-                let path = entry.path();
-                if is_dead(&path, pid) && fs::remove_file(&path).is_ok() {
-                    removed.push(path);
-                }
+                subdirs.push(entry.path());
+            }
+        } else if kind.is_file()
+            && let Some(pid) = temp_name_pid(&name)
+        {
+            let path = entry.path();
+            if is_dead(&path, pid) && fs::remove_file(&path).is_ok() {
+                removed.push(path);
             }
         }
     }
-    removed
 }
 
 /// Whether the writer of the temporary file `path`, made by process `pid`, is gone.
@@ -223,6 +239,20 @@ mod tests {
         for name in keep {
             assert!(sub.join(name).exists(), "{name}");
         }
+    }
+
+    #[test]
+    fn sweep_dir_stays_in_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let dead_pid = dead_pid();
+        let name = format!(".imagescan-tmp-{dead_pid}-abcDEF-fleet.yaml");
+        let here = dir.path().join(&name);
+        let below = dir.path().join("sub").join(&name);
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(&here, "half").unwrap();
+        fs::write(&below, "half").unwrap();
+        assert_eq!(sweep_dir(dir.path()), vec![here.clone()]);
+        assert!(!here.exists() && below.exists());
     }
 
     /// The id of a process that has exited.
