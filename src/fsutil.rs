@@ -12,7 +12,9 @@ use std::path::Path;
 /// Replaces the contents of `path` with `bytes` atomically, keeping its mode. A missing
 /// `path` is created with the default mode (0644 less the umask).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    prepare(path, bytes)?.persist(path).map_err(|e| e.error)?;
+    prepare(path, bytes, Durability::Synced)?
+        .persist(path)
+        .map_err(|e| e.error)?;
     Ok(())
 }
 
@@ -23,9 +25,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// a failing rename — the same directory, a file just created there — is all that could
 /// leave some targets replaced.
 pub fn write_all_atomic(writes: &[(&Path, &[u8])]) -> Result<(), WriteAllError> {
+    write_all_atomic_with(writes, Durability::Synced)
+}
+
+/// Whether written bytes must reach the disk before the rename.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Synced before the rename: after a crash the file holds the old bytes or the
+    /// new ones (a user's working tree).
+    Synced,
+    /// Not synced: for a throwaway copy (Argo CD's unpacked repository, removed after
+    /// the request), where a crash loses the copy anyway and a sync only costs time.
+    /// Readers still see the old bytes or the new ones, never a torn file.
+    Unsynced,
+}
+
+/// [`write_all_atomic`], synced or not.
+pub fn write_all_atomic_with(
+    writes: &[(&Path, &[u8])],
+    durability: Durability,
+) -> Result<(), WriteAllError> {
     let mut ready = Vec::with_capacity(writes.len());
     for (index, (path, bytes)) in writes.iter().enumerate() {
-        let tmp = prepare(path, bytes).map_err(|error| WriteAllError {
+        let tmp = prepare(path, bytes, durability).map_err(|error| WriteAllError {
             index,
             error,
             replaced: 0,
@@ -54,8 +76,13 @@ pub struct WriteAllError {
     pub replaced: usize,
 }
 
-/// The temporary file holding `bytes` for `path`, with `path`'s mode, synced.
-fn prepare(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
+/// The temporary file holding `bytes` for `path`, with `path`'s mode, synced unless
+/// `durability` says otherwise.
+fn prepare(
+    path: &Path,
+    bytes: &[u8],
+    durability: Durability,
+) -> io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -79,7 +106,9 @@ fn prepare(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
         }
         Err(e) => return Err(e),
     }
-    tmp.as_file().sync_all()?;
+    if durability == Durability::Synced {
+        tmp.as_file().sync_all()?;
+    }
     Ok(tmp)
 }
 

@@ -28,6 +28,7 @@ pub mod parallel;
 pub mod platform;
 pub mod policy;
 pub mod postrender;
+pub mod reads;
 pub mod redact;
 pub mod reference;
 pub mod registry;

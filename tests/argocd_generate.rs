@@ -427,21 +427,24 @@ fn registry_failure_serves_a_warm_cache_and_fails_a_cold_one() {
     assert!(run.stderr.contains("app"), "{}", run.stderr);
 }
 
-/// Marker problems in another app's files do not fail this app: a warning, and that
-/// file is left as it is.
+/// An app reads its own files and its base's, nothing else: another app's broken marker
+/// and a broken imagescan.yaml beside it neither fail this app nor are reported, and
+/// those files stay as they are.
 #[test]
-fn another_apps_broken_marker_is_a_warning() {
+fn another_apps_broken_marker_and_configuration_are_not_this_apps() {
     let scratch = tempfile::tempdir().unwrap();
     let server = plugin_server(scratch.path(), None);
+    let broken_marker = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x:1 # {\"$imagescan\": \"missing\"}\n";
     let repo = repo(&[
         ("apps/web/deployment.yaml", BASE_DEPLOYMENT),
         (
             "apps/web/kustomization.yaml",
             "resources: [deployment.yaml]\n",
         ),
+        ("apps/other/deployment.yaml", broken_marker),
         (
-            "apps/other/deployment.yaml",
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x:1 # {\"$imagescan\": \"missing\"}\n",
+            "apps/other/imagescan.yaml",
+            "imageScans:\n- tagName: [broken\n",
         ),
     ]);
     let generated = server.generate(&Request::new(repo.path(), "apps/web"));
@@ -451,9 +454,188 @@ fn another_apps_broken_marker_is_a_warning() {
         ["registry.example.com/team/web:2.0.0"]
     );
     let stderr = generated.stderr();
-    assert!(stderr.contains("missing"), "{stderr}");
-    assert!(
-        generated.files_after["apps/other/deployment.yaml"]
-            .ends_with(b"image: x:1 # {\"$imagescan\": \"missing\"}\n")
+    assert!(!stderr.contains("missing"), "{stderr}");
+    assert!(!stderr.contains("apps/other"), "{stderr}");
+    assert_eq!(
+        generated.files_after["apps/other/deployment.yaml"],
+        broken_marker.as_bytes()
     );
+
+    // The other app itself fails, on its configuration (shown from its app path).
+    let generated = server.generate(&Request::new(repo.path(), "apps/other"));
+    let run = generated.generate.as_ref().unwrap();
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("imagescan.yaml:3: not valid YAML"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A marker error in an overlay's base fails the overlay, naming the base's file and
+/// line, with nothing on stdout.
+#[test]
+fn a_marker_error_in_the_base_fails_the_overlay() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let repo = repo(&[
+        (
+            "apps/web/base/deployment.yaml",
+            &BASE_DEPLOYMENT.replace("\"web\"}", "\"wbe\"}"),
+        ),
+        (
+            "apps/web/base/kustomization.yaml",
+            "resources: [deployment.yaml]\n",
+        ),
+        (
+            "apps/web/overlays/prod/kustomization.yaml",
+            "resources: [../../base]\nnamePrefix: prod-\n",
+        ),
+    ]);
+    let generated = server.generate(&Request::new(repo.path(), "apps/web/overlays/prod"));
+    let run = generated.generate.as_ref().unwrap();
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(run.stdout, "", "nothing on stdout");
+    assert!(
+        run.stderr.contains("apps/web/base/deployment.yaml:14"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("wbe"), "{}", run.stderr);
+}
+
+/// A component and a patch file outside the app path (the base's: kustomize reads a
+/// kustomization's files from its own directory) are read by kustomize: their markers
+/// are resolved.
+#[test]
+fn a_component_and_a_patch_outside_the_app_are_resolved() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let repo = repo(&[
+        ("base/deployment.yaml", BASE_DEPLOYMENT),
+        (
+            "base/kustomization.yaml",
+            "resources: [deployment.yaml]\npatches:\n- path: patches/init.yaml\n",
+        ),
+        (
+            "components/sidecar/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- path: sidecar.yaml\n",
+        ),
+        (
+            "components/sidecar/sidecar.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: sidecar\n        image: registry.example.com/team/web:1.0.0 # {\"$imagescan\": \"web\"}\n",
+        ),
+        (
+            "base/patches/init.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      initContainers:\n      - name: init\n        image: registry.example.com/team/web:1.2.0 # {\"$imagescan\": \"web\"}\n",
+        ),
+        (
+            "apps/web/kustomization.yaml",
+            "resources: [../../base]\ncomponents: [../../components/sidecar]\n",
+        ),
+    ]);
+    let generated = server.generate(&Request::new(repo.path(), "apps/web"));
+    let objects = assert_ok(&generated);
+    let deployment = object(&objects, "Deployment", "web");
+    let mut all = images(deployment);
+    all.push(
+        deployment["spec"]["template"]["spec"]["initContainers"][0]["image"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    assert_eq!(
+        all, ["registry.example.com/team/web:2.0.0"; 3],
+        "{deployment:#?}"
+    );
+}
+
+/// A kustomization cycle ends (kustomize reports it), and a base reached by `../..`
+/// past the repository root is neither resolved nor reported: nothing outside the root
+/// is read by imagescan.
+#[test]
+fn a_cycle_and_a_base_outside_the_root() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let repo = repo(&[
+        ("apps/a/kustomization.yaml", "resources: [../b]\n"),
+        ("apps/b/kustomization.yaml", "resources: [../a]\n"),
+        (
+            "apps/c/kustomization.yaml",
+            "resources: [../../../../outside]\n",
+        ),
+    ]);
+    let generated = server.generate(&Request::new(repo.path(), "apps/a"));
+    let run = generated.generate.as_ref().unwrap();
+    assert_ne!(run.code, Some(0), "kustomize refuses the cycle");
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("kustomize"), "{}", run.stderr);
+
+    // `<tmp>/_cmp_server/<uuid>/apps/c/../../../../outside` is `<tmp>/outside`.
+    let outside = server.tmp_dir().join("outside");
+    fs::create_dir_all(&outside).unwrap();
+    fs::set_permissions(&outside, fs::Permissions::from_mode(0o755)).unwrap();
+    let marked = BASE_DEPLOYMENT.replace("\"web\"}", "\"nowhere\"}");
+    fs::write(outside.join("deployment.yaml"), &marked).unwrap();
+    fs::write(
+        outside.join("kustomization.yaml"),
+        "resources: [deployment.yaml]\n",
+    )
+    .unwrap();
+    let generated = server.generate(&Request::new(repo.path(), "apps/c"));
+    let objects = assert_ok(&generated);
+    assert_eq!(
+        images(object(&objects, "Deployment", "web")),
+        ["registry.example.com/team/web:1.0.0"],
+        "left as it is"
+    );
+    assert!(
+        !generated.stderr().contains("nowhere"),
+        "{}",
+        generated.stderr()
+    );
+    assert_eq!(
+        fs::read_to_string(outside.join("deployment.yaml")).unwrap(),
+        marked
+    );
+}
+
+/// A kustomization imagescan cannot follow (kustomize can) falls back to resolving the
+/// whole repository, with a warning naming it.
+#[test]
+fn an_unfollowable_kustomization_resolves_the_whole_repository() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let repo = repo(&[
+        ("apps/web/base/deployment.yaml", BASE_DEPLOYMENT),
+        (
+            "apps/web/base/kustomization.yaml",
+            // kustomize takes the last of duplicated keys; imagescan's YAML parser
+            // refuses them.
+            "resources: [deployment.yaml]\nnamePrefix: a-\nnamePrefix: b-\n",
+        ),
+        (
+            "apps/web/overlays/prod/kustomization.yaml",
+            "resources: [../../base]\n",
+        ),
+    ]);
+    let generated = server.generate(&Request::new(repo.path(), "apps/web/overlays/prod"));
+    let objects = assert_ok(&generated);
+    assert_eq!(
+        images(object(&objects, "Deployment", "b-web")),
+        ["registry.example.com/team/web:2.0.0"]
+    );
+    let run = generated.generate.as_ref().unwrap();
+    assert!(
+        run.stderr
+            .contains("apps/web/base/kustomization.yaml: cannot tell which files"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("duplicated key"), "{}", run.stderr);
+    // Resolved before the tool ran, as every file of the repository is.
+    let base =
+        String::from_utf8(generated.files_after["apps/web/base/deployment.yaml"].clone()).unwrap();
+    assert!(base.contains("team/web:2.0.0"), "{base}");
 }

@@ -50,6 +50,23 @@ pub enum ArgoError {
         #[source]
         source: std::io::Error,
     },
+    /// `--root` could not be read.
+    #[error("cannot read --root {}", .path.shown())]
+    Root {
+        /// The directory given.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The app path is not inside the repository root.
+    #[error("the app path {} is not inside the repository root {}", .app.shown(), .root.shown())]
+    NotInRoot {
+        /// The app path, as named.
+        app: PathBuf,
+        /// The root.
+        root: PathBuf,
+    },
     /// The inline `values` could not be written to a temporary file.
     #[error("cannot write the inline values to a temporary file")]
     TempValues(#[source] std::io::Error),

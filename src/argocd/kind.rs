@@ -2,7 +2,8 @@
 //! (a kustomization file → kustomize, else a `Chart.yaml` → Helm, else a directory of
 //! manifests), and the command that renders it as Argo CD would: `kustomize build .`, or
 //! `helm template .` with the release name, namespace, cluster version, API versions,
-//! values files, inline values and `--set` parameters.
+//! values files, inline values and `--set` parameters — and what that render reads
+//! ([`crate::reads`]).
 
 use std::ffi::OsString;
 use std::fs;
@@ -10,9 +11,10 @@ use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use super::{AppParameters, ArgoEnv, ArgoError};
+use crate::reads::{AppRender, Reads};
 
-/// Argo CD's kustomization file names (util/kustomize `KustomizationNames`).
-const KUSTOMIZATION_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+/// Argo CD's kustomization file names (util/kustomize `KustomizationNames`), kustomize's.
+use crate::reads::KUSTOMIZATION_NAMES;
 
 /// The kind of app in an app path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub struct Plan {
     /// The inline values written for Helm; removed when the plan is dropped, so it is
     /// kept until the tool has run.
     pub values_file: Option<tempfile::NamedTempFile>,
+    /// What the render reads in the repository: the files whose markers are resolved.
+    pub reads: Reads,
 }
 
 /// The kind of app in `app`: in that directory itself, a kustomization file wins over a
@@ -62,7 +66,8 @@ pub fn kind_of(app: &Path) -> Result<AppKind, ArgoError> {
     Ok(kind)
 }
 
-/// How to render the app at `app` (absolute) of the repository at `root`.
+/// How to render the app at `app` (absolute) of the repository at `root`, and what
+/// the render reads there.
 pub fn plan(
     app: &Path,
     root: &Path,
@@ -93,10 +98,18 @@ pub fn plan(
             Some((OsString::from("helm"), args))
         }
     };
+    let render = match kind {
+        AppKind::Kustomize => AppRender::Kustomize,
+        AppKind::Helm => AppRender::Helm {
+            values_files: &params.values_files,
+        },
+        AppKind::Directory => AppRender::Directory,
+    };
     Ok(Plan {
         kind,
         tool,
         values_file,
+        reads: Reads::of_app(app, root, render),
     })
 }
 

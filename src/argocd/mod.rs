@@ -20,7 +20,7 @@ pub use env::{ArgoEnv, Parameter, ParameterValue};
 pub use error::ArgoError;
 pub use kind::{AppKind, Plan, kind_of, plan};
 pub use params::AppParameters;
-pub use root::repository_root;
+pub use root::{AppLocation, locate, repository_root};
 
 #[cfg(test)]
 mod tests;

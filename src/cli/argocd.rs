@@ -1,21 +1,22 @@
 //! `imagescan argocd`: the `generate` step of the Argo CD config-management plugin
 //! (plugin/argocd/plugin.yaml). Run in the app path of the repository Argo CD unpacked,
-//! it reads Argo CD's environment ([`crate::argocd::ArgoEnv`]), resolves the markers of
-//! the whole repository in place (the copy is Argo CD's, thrown away after the request)
-//! and renders the app as Argo CD would — `kustomize build .`, `helm template .`, or the
-//! directory's objects — printing only the objects. Any failure prints nothing on stdout.
+//! it reads Argo CD's environment ([`crate::argocd::ArgoEnv`]), locates the app in its
+//! repository ([`crate::argocd::locate`]), resolves in place the markers of the files the
+//! app's render reads ([`crate::reads`]; the copy is Argo CD's, thrown away after the
+//! request, so nothing is synced to disk) and renders the app as Argo CD would —
+//! `kustomize build .`, `helm template .`, or the directory's objects — printing only the
+//! objects. Any failure prints nothing on stdout.
 
-use crate::text::ShowPath as _;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
 use super::common::{ConfigArgs, SourceArgs, print_stdout_bytes};
 use super::workspace;
 use super::{CliError, CliResult, Exit};
-use crate::argocd::{AppParameters, ArgoEnv, plan, repository_root};
-use crate::config::up_display;
+use crate::argocd::{AppParameters, ArgoEnv, locate, plan};
 use crate::files::Excludes;
+use crate::fsutil::Durability;
 use crate::workspace::TreeOptions;
 use crate::workspace::command::{ToolRender, render_with_tool};
 use crate::workspace::stream::{StreamOptions, render_stream};
@@ -46,47 +47,22 @@ pub fn run(args: &ArgocdArgs) -> CliResult {
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
     let env = ArgoEnv::from_vars(vars).map_err(CliError::classified)?;
     let params = AppParameters::from_parameters(&env.parameters).map_err(CliError::classified)?;
-    let app = args.app.canonicalize().map_err(|e| {
-        CliError::failure(
-            anyhow::Error::new(e).context(format!("cannot read the app path {}", args.app.shown())),
-        )
-    })?;
-    let root = match &args.root {
-        Some(root) => root.canonicalize().map_err(|e| {
-            CliError::invalid(
-                anyhow::Error::new(e).context(format!("cannot read --root {}", root.shown())),
-            )
-        })?,
-        None => repository_root(&app, &env.source_path)
-            .unwrap_or_else(|| crate::config::repository_root(&app)),
-    };
-    let Ok(app_in_root) = app.strip_prefix(&root) else {
-        return Err(CliError::invalid(anyhow::anyhow!(
-            "the app path {} is not inside the repository root {}",
-            app.shown(),
-            root.shown()
-        )));
-    };
-    // Files are shown relative to the app path, as the user reads them from the
-    // Application (`../../base/deployment.yaml:12`), not under Argo CD's temporary path.
-    let given: PathBuf = args
-        .app
-        .components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .collect();
-    let shown_root = up_display(&given, app_in_root.components().count());
-    let plan = plan(&app, &root, &env, &params).map_err(CliError::classified)?;
+    let location =
+        locate(&args.app, args.root.as_deref(), &env.source_path).map_err(CliError::classified)?;
+    let plan = plan(&location.app, &location.root, &env, &params).map_err(CliError::classified)?;
     let scanner = workspace::scanner(&args.source)?;
     match &plan.tool {
         Some((program, tool_args)) => {
             let render = ToolRender {
                 app: args.app.clone(),
-                root: Some(shown(&shown_root)),
+                root: Some(location.shown_root.clone()),
                 configs: args.config.config.clone(),
                 excludes: Excludes::default(),
                 in_place: true,
                 program: program.clone(),
                 args: tool_args.clone(),
+                reads: Some(plan.reads.clone()),
+                durability: Durability::Unsynced,
             };
             let output = render_with_tool(&render, &scanner)?;
             workspace::warn_all(&output.warnings);
@@ -96,10 +72,11 @@ pub fn run(args: &ArgocdArgs) -> CliResult {
             print_stdout_bytes(&output.stdout)?;
         }
         None => {
+            // A directory app reads its directory: the stream's files and configuration.
             let options = StreamOptions {
                 tree: TreeOptions {
                     dir: args.app.clone(),
-                    root: Some(shown(&shown_root)),
+                    root: Some(location.shown_root.clone()),
                     configs: args.config.config.clone(),
                     excludes: Excludes::default(),
                 },
@@ -115,13 +92,4 @@ pub fn run(args: &ArgocdArgs) -> CliResult {
     }
     drop(plan);
     Ok(Exit::Success)
-}
-
-/// `.` for the empty path.
-fn shown(path: &Path) -> PathBuf {
-    if path.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        path.to_path_buf()
-    }
 }

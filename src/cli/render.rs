@@ -13,6 +13,7 @@ use super::common::{ConfigArgs, SourceArgs, parse_size, print_stdout_bytes, stdo
 use super::workspace;
 use super::{CliResult, Exit};
 use crate::files::DEFAULT_MAX_FILE_BYTES;
+use crate::fsutil::Durability;
 use crate::workspace::command::{ToolRender, render_with_tool};
 use crate::workspace::stream::{StreamOptions, render_stream};
 
@@ -72,6 +73,9 @@ pub fn run(args: &RenderArgs) -> CliResult {
         in_place: args.in_place,
         program: program.clone(),
         args: rest.to_vec(),
+        // What an arbitrary command reads is unknown: the whole root.
+        reads: None,
+        durability: Durability::Synced,
     };
     let output = render_with_tool(&render, &scanner)?;
     workspace::warn_all(&output.warnings);

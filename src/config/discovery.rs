@@ -85,6 +85,18 @@ pub(crate) fn discover(
     extra: &[PathBuf],
     root: Option<&Path>,
 ) -> Result<Discovery, ConfigError> {
+    discover_where(dir, extra, root, &|_| true)
+}
+
+/// [`discover`] of the files in the directories `applies` takes (absolute, symlinks
+/// resolved); a directory it refuses is not looked in, nor below it — so `applies` must
+/// take every ancestor of a directory it takes.
+pub(crate) fn discover_where(
+    dir: &Path,
+    extra: &[PathBuf],
+    root: Option<&Path>,
+    applies: &dyn Fn(&Path) -> bool,
+) -> Result<Discovery, ConfigError> {
     let canonical_dir = dir.canonicalize().map_err(io_error(dir))?;
     let root = match root
         .map(Path::canonicalize)
@@ -122,10 +134,14 @@ pub(crate) fn discover(
         if !ancestor.starts_with(&root) {
             break;
         }
-        let display_dir = up_display(&given, up);
-        discovery.look_in(ancestor, &display_dir, &root, Role::Enclosing);
+        if applies(ancestor) {
+            let display_dir = up_display(&given, up);
+            discovery.look_in(ancestor, &display_dir, &root, Role::Enclosing);
+        }
     }
-    discovery.walk_subtree(&canonical_dir, &given, &root, None);
+    if applies(&canonical_dir) {
+        discovery.walk_subtree(&canonical_dir, &given, &root, None, applies);
+    }
     Ok(discovery)
 }
 
@@ -214,9 +230,17 @@ impl Discovery {
 
     /// Adds the configuration files below `dir`, depth first in name order: those of
     /// each subdirectory, then those below it. `dir`'s own are added too when `role` is
-    /// given (the walk's start is covered by the ancestors). A directory's listing says
+    /// given (the walk's start is covered by the ancestors); only directories `applies`
+    /// takes are looked in. A directory's listing says
     /// which configuration names it holds, so absent ones cost no lookup.
-    fn walk_subtree(&mut self, dir: &Path, display_dir: &Path, root: &Path, role: Option<Role>) {
+    fn walk_subtree(
+        &mut self,
+        dir: &Path,
+        display_dir: &Path,
+        root: &Path,
+        role: Option<Role>,
+        applies: &dyn Fn(&Path) -> bool,
+    ) {
         let Ok(entries) = fs::read_dir(dir) else {
             // Unlistable (no read permission): its files may still be reachable by name.
             if let Some(role) = role {
@@ -241,12 +265,16 @@ impl Discovery {
         }
         subdirs.sort();
         for name in subdirs {
-            self.walk_subtree(
-                &dir.join(&name),
-                &display_dir.join(&name),
-                root,
-                Some(Role::Nested),
-            );
+            let subdir = dir.join(&name);
+            if applies(&subdir) {
+                self.walk_subtree(
+                    &subdir,
+                    &display_dir.join(&name),
+                    root,
+                    Some(Role::Nested),
+                    applies,
+                );
+            }
         }
     }
 }

@@ -167,6 +167,21 @@ impl ConfigSet {
         Self::load_found(found)
     }
 
+    /// [`ConfigSet::load_with_root`] of the configuration files whose directory (absolute,
+    /// symlinks resolved) `applies` takes — those that apply to the files an app reads
+    /// (SPEC §2: a file's definitions apply to its directory's subtree) — the others
+    /// neither read nor reported. `applies` must take every ancestor of a directory it
+    /// takes.
+    pub fn load_where(
+        dir: &Path,
+        extra: &[PathBuf],
+        root: Option<&Path>,
+        applies: &dyn Fn(&Path) -> bool,
+    ) -> Result<Self, ConfigError> {
+        let found = discovery::discover_where(dir, extra, root, applies)?;
+        Self::load_found(found)
+    }
+
     /// The configuration of the `files` given, and only those: no discovery. Their
     /// scans apply everywhere (scope `/`); relative paths in them resolve against each
     /// file's own directory. For front ends reading documents from stdin

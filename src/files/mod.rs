@@ -14,7 +14,9 @@ pub mod walk;
 pub use copy::{CopySummary, copy_tree};
 pub use load::{Held, LoadError, LoadOptions, Loaded, load, read_file};
 pub use stream::{StreamBytes, read_stream};
-pub use walk::{Excludes, Format, ManifestFile, WalkError, manifest_files, marker_files};
+pub use walk::{
+    Excludes, Format, ManifestFile, WalkError, manifest_files, marker_files, marker_files_where,
+};
 
 /// Largest manifest file read by default (a file larger than this is an error).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;

@@ -195,14 +195,31 @@ impl Default for Excludes {
 
 /// Lists the manifest files under `dir`, in render order.
 pub fn manifest_files(dir: &Path, excludes: &Excludes) -> Result<Vec<ManifestFile>, WalkError> {
-    list_files(dir, excludes, manifest_kind)
+    list_files(
+        dir,
+        |relative| excludes.is_excluded(relative),
+        manifest_kind,
+    )
 }
 
 /// Lists every file under `dir` that may hold markers — any name but the configuration
 /// files (markers work in any text file, e.g. Helm templates) — in path order, with the
 /// same `.git`, `--exclude` and symlink rules as [`manifest_files`].
 pub fn marker_files(dir: &Path, excludes: &Excludes) -> Result<Vec<ManifestFile>, WalkError> {
-    list_files(dir, excludes, |relative| {
+    marker_files_where(dir, excludes, |_| true)
+}
+
+/// [`marker_files`] of the entries `wanted` takes (given each path relative to `dir`): a
+/// directory not wanted is not descended, a file or symlink not wanted is not looked at
+/// (as if excluded), so that what lies elsewhere in the tree is neither read nor
+/// reported.
+pub fn marker_files_where(
+    dir: &Path,
+    excludes: &Excludes,
+    wanted: impl Fn(&Path) -> bool,
+) -> Result<Vec<ManifestFile>, WalkError> {
+    let skip = |relative: &Path| excludes.is_excluded(relative) || !wanted(relative);
+    list_files(dir, skip, |relative| {
         let name = relative.file_name()?.to_str()?;
         if CONFIG_FILE_NAMES.contains(&name) {
             return None;
@@ -211,10 +228,11 @@ pub fn marker_files(dir: &Path, excludes: &Excludes) -> Result<Vec<ManifestFile>
     })
 }
 
-/// Lists the files under `dir` that `select` takes (`Some(json)`), sorted by path.
+/// Lists the files under `dir` that `select` takes (`Some(json)`), sorted by path,
+/// leaving out the entries `skip` takes (with what is below them).
 fn list_files(
     dir: &Path,
-    excludes: &Excludes,
+    skip: impl Fn(&Path) -> bool,
     select: impl Fn(&Path) -> Option<bool>,
 ) -> Result<Vec<ManifestFile>, WalkError> {
     let root = dir.canonicalize().map_err(|source| WalkError::Dir {
@@ -239,7 +257,7 @@ fn list_files(
                 name,
                 kind,
             } = entry?;
-            if relative.file_name() == Some(OsStr::new(".git")) || excludes.is_excluded(&relative) {
+            if relative.file_name() == Some(OsStr::new(".git")) || skip(&relative) {
                 continue;
             }
             // A temporary file of an atomic write, maybe left by a killed run: never a

@@ -1,20 +1,23 @@
 //! An app inside a repository, rendered by a tool (`render DIR -- CMD`, the Argo CD
-//! plugin): the markers of every file of the repository resolved — a kustomize overlay's
-//! base, a component, a chart's values, wherever they are under the root — in place or
-//! in a private copy of the root, then the tool (`kubectl kustomize .`, `helm template
-//! .`) run in the app's directory. Its stdout is captured whole and handed back only
+//! plugin): the markers of the files of the repository the tool reads resolved — a
+//! kustomize overlay's base, a component, a chart's values, wherever they are under the
+//! root: those [`Reads`] names when known, else every file — in place or in a private
+//! copy of the root, then the tool (`kubectl kustomize .`, `helm template .`) run in the
+//! app's directory. Its stdout is captured whole and handed back only
 //! when it succeeded; its stderr passes through.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::config::{repository_root, up_display};
+use crate::config::{ConfigSet, repository_root, up_display};
 use crate::files::{Excludes, copy_tree};
+use crate::fsutil::Durability;
+use crate::reads::{Reads, Unfollowed};
 use crate::rundir::{self, RunDir};
 use crate::scan::{ScanOutcome, Scanner};
 
-use super::{Error, TreeOptions, Warning, Workspace, canonical};
+use super::{Error, Files, TreeOptions, Warning, Workspace, canonical};
 
 /// An app to render with a tool.
 #[derive(Debug, Clone)]
@@ -34,6 +37,15 @@ pub struct ToolRender {
     pub program: OsString,
     /// Its arguments.
     pub args: Vec<OsString>,
+    /// What the tool reads, when known (the Argo CD plugin: [`Reads::of_app`]): only
+    /// those files are resolved, with only the configuration files that apply to them,
+    /// and a problem in any of them is an error; the rest of the repository is neither
+    /// resolved nor reported. `None`, or reads that could not be followed: every file of
+    /// the root is resolved, and problems outside the app are warnings.
+    pub reads: Option<Reads>,
+    /// Whether the written files reach the disk before the tool runs: not needed in a
+    /// throwaway copy (Argo CD's).
+    pub durability: Durability,
 }
 
 /// What the tool printed, and what the user should know.
@@ -78,12 +90,17 @@ pub fn render_with_tool(render: &ToolRender, scanner: &Scanner) -> Result<ToolOu
         configs: render.configs.clone(),
         excludes: render.excludes.clone(),
     };
+    let reads = render
+        .reads
+        .as_ref()
+        .filter(|reads| reads.unfollowed().is_none());
+    let open = |tree: &Path| match reads {
+        Some(reads) => open_reads(&options, reads, tree, &shown),
+        None => Workspace::open_named(&options, tree, &shown),
+    };
     let copy;
     let (workspace, tree) = if render.in_place {
-        (
-            Workspace::open_named(&options, &root, &shown)?,
-            root.clone(),
-        )
+        (open(&root)?, root.clone())
     } else {
         // Copies left by renders that were killed go first.
         rundir::sweep();
@@ -100,12 +117,22 @@ pub fn render_with_tool(render: &ToolRender, scanner: &Scanner) -> Result<ToolOu
             source,
         })?;
         copy_tree(&root, &tree)?;
-        (Workspace::open_named(&options, &tree, &shown)?, tree)
+        (open(&tree)?, tree)
     };
-    let planned = workspace.plan_app(Some(app_in_root));
+    // Reads known: every file planned is one the tool reads, its problems are errors.
+    let planned = workspace.plan_app(reads.is_none().then_some(app_in_root));
     let resolved = workspace.resolve_planned(planned, scanner)?;
-    resolved.write()?;
-    let warnings = resolved.warnings();
+    resolved.write_with(render.durability)?;
+    let mut warnings = resolved.warnings();
+    if let Some(unfollowed) = render.reads.as_ref().and_then(Reads::unfollowed) {
+        warnings.insert(
+            0,
+            Warning::Unfollowed(Unfollowed {
+                file: shown.join(&unfollowed.file),
+                reason: unfollowed.reason.clone(),
+            }),
+        );
+    }
     let scans = resolved
         .scans()
         .iter()
@@ -117,6 +144,27 @@ pub fn render_with_tool(render: &ToolRender, scanner: &Scanner) -> Result<ToolOu
         warnings,
         scans,
     })
+}
+
+/// The workspace of the files of `tree` (the root or a copy of it) that `reads` takes,
+/// with the configuration that applies to them.
+fn open_reads(
+    options: &TreeOptions,
+    reads: &Reads,
+    tree: &Path,
+    shown: &Path,
+) -> Result<Workspace, Error> {
+    let root = reads.root();
+    let config = ConfigSet::load_where(
+        &options.dir,
+        &options.configs,
+        options.root.as_deref(),
+        &|dir| reads.config_applies(dir),
+    )?;
+    let files = Files::read_tree_where(tree, shown, root, &options.excludes, |relative| {
+        reads.wants(&root.join(relative))
+    })?;
+    Ok(Workspace::new(config, files))
 }
 
 /// Runs `program args…` in `dir` with no stdin and returns its stdout; a failure (its

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::files::{
     DEFAULT_MAX_FILE_BYTES, Excludes, Held, LoadOptions, ManifestFile, load, marker_files,
+    marker_files_where,
 };
 
 use super::Error;
@@ -45,7 +46,28 @@ impl Files {
         scope_root: &Path,
         excludes: &Excludes,
     ) -> Result<Self, Error> {
-        let list = marker_files(dir, excludes)?;
+        Self::read_listed(dir, shown, scope_root, marker_files(dir, excludes)?)
+    }
+
+    /// [`Files::read_tree`] of the files of `dir` that `wanted` takes (given each path
+    /// relative to `dir`; a directory refused is not descended): what an app reads.
+    pub fn read_tree_where(
+        dir: &Path,
+        shown: &Path,
+        scope_root: &Path,
+        excludes: &Excludes,
+        wanted: impl Fn(&Path) -> bool,
+    ) -> Result<Self, Error> {
+        let list = marker_files_where(dir, excludes, wanted)?;
+        Self::read_listed(dir, shown, scope_root, list)
+    }
+
+    fn read_listed(
+        dir: &Path,
+        shown: &Path,
+        scope_root: &Path,
+        list: Vec<ManifestFile>,
+    ) -> Result<Self, Error> {
         let options = LoadOptions {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             memory_limit: u64::MAX,

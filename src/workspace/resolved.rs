@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::fsutil::write_all_atomic;
+use crate::fsutil::{Durability, write_all_atomic_with};
 use crate::marker::Change;
 
 use super::{Error, FileMarkers, Scanned, ScannedJob, Warning, Workspace};
@@ -154,12 +154,21 @@ impl<'w> Resolved<'w> {
         diff
     }
 
-    /// Writes every changed file, all or none ([`write_all_atomic`]): each to the file
+    /// Writes every changed file, all or none ([`crate::fsutil::write_all_atomic`]): each to the file
     /// on disk that holds it, so that a symlink stays a link. Documents held in memory
     /// are not written. First removes the temporary files that killed runs left in the
     /// tree ([`crate::fsutil::temp::sweep`]).
     pub fn write(&self) -> Result<(), Error> {
-        if let Some(dir) = self.workspace.files().tree_dir() {
+        self.write_with(Durability::Synced)
+    }
+
+    /// [`Resolved::write`], synced or not: a throwaway copy ([`Durability::Unsynced`]:
+    /// Argo CD's unpacked repository) is neither synced nor swept — a fresh copy holds no
+    /// temporary file of a killed run, and sweeping walks the whole tree.
+    pub fn write_with(&self, durability: Durability) -> Result<(), Error> {
+        if durability == Durability::Synced
+            && let Some(dir) = self.workspace.files().tree_dir()
+        {
             crate::fsutil::temp::sweep(dir);
         }
         let writes: Vec<(&Path, &[u8])> = self
@@ -167,7 +176,7 @@ impl<'w> Resolved<'w> {
             .iter()
             .filter_map(|edit| Some((edit.target.as_deref()?, edit.bytes.as_slice())))
             .collect();
-        write_all_atomic(&writes).map_err(|err| Error::Write {
+        write_all_atomic_with(&writes, durability).map_err(|err| Error::Write {
             path: self
                 .edits
                 .iter()

@@ -15,6 +15,9 @@ pub enum Warning {
     /// A problem in a file outside the app being rendered: that file's markers were
     /// left unresolved.
     Skipped(Diagnostic),
+    /// The files an app reads could not be told (a kustomization that is not YAML…):
+    /// every file of the repository was resolved, as if the app read them all.
+    Unfollowed(crate::reads::Unfollowed),
     /// No configuration applies to the directory: nothing can be resolved.
     NoConfiguration {
         /// The directory, as named.
@@ -49,6 +52,13 @@ impl fmt::Display for Warning {
             Warning::Skipped(diagnostic) => write!(
                 f,
                 "{diagnostic}; outside the app, this file's markers were left unresolved"
+            ),
+            Warning::Unfollowed(unfollowed) => write!(
+                f,
+                "{}: cannot tell which files the app reads ({}); the markers of every file \
+                 of the repository were resolved, and problems outside the app are warnings",
+                unfollowed.file.shown(),
+                unfollowed.reason
             ),
             Warning::NoConfiguration { dir } => write!(
                 f,
