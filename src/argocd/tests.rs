@@ -113,6 +113,57 @@ fn root_is_the_unpacked_directory() {
     assert_eq!(repository_root(app, "../web"), None);
 }
 
+#[test]
+fn locate_gives_the_root_and_how_to_show_it() {
+    let dir = dir_with(&["repo/apps/web/deploy.yaml", "elsewhere/x.yaml"]);
+    let repo = dir.path().join("repo").canonicalize().unwrap();
+    let app = repo.join("apps/web");
+    // (app as named, --root, source path) → (app in root, shown root)
+    let cases: [(PathBuf, Option<PathBuf>, &str, &str, &str); 4] = [
+        (
+            app.clone(),
+            None,
+            "apps/web",
+            "apps/web",
+            &format!("{}", repo.display()),
+        ),
+        (
+            app.join("."),
+            Some(repo.clone()),
+            "",
+            "apps/web",
+            &format!("{}", repo.display()),
+        ),
+        (
+            app.clone(),
+            Some(app.clone()),
+            "",
+            "",
+            &format!("{}", app.display()),
+        ),
+        // Names are dropped as written: `apps/web/../web` up one is `apps/web/..`.
+        (
+            app.join("../web"),
+            Some(repo.join("apps")),
+            "",
+            "web",
+            &format!("{}", app.join("..").display()),
+        ),
+    ];
+    for (named, root, source, in_root, shown) in cases {
+        let location = locate(&named, root.as_deref(), source).unwrap();
+        assert_eq!(location.app, app, "{named:?}");
+        assert_eq!(location.app_in_root, Path::new(in_root), "{named:?}");
+        assert_eq!(location.shown_root, Path::new(shown), "{named:?}");
+    }
+    let err = locate(&app, Some(&dir.path().join("elsewhere")), "").unwrap_err();
+    assert!(matches!(err, ArgoError::NotInRoot { .. }), "{err}");
+    let err = locate(&app, Some(&dir.path().join("missing")), "").unwrap_err();
+    assert!(matches!(err, ArgoError::Root { .. }), "{err}");
+    let err = locate(&repo.join("missing"), None, "").unwrap_err();
+    assert!(matches!(err, ArgoError::AppDir { .. }), "{err}");
+}
+
 fn dir_with(files: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for f in files {
