@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::cli::{Imagescan, assert_exit, stderr, stdout};
+use support::cli::{Imagescan, assert_exit, assert_failed, stderr, stdout};
 use support::kube_tools;
 use support::tree::{write, write_layout};
 
@@ -347,6 +347,63 @@ fn json_resource_lists_are_read_and_answered() {
     let got: serde_json::Value = serde_yaml_like(&stdout(&out));
     assert_eq!(got["items"][0]["spec"]["containers"][0]["image"], "1.5.0");
     assert_eq!(got["results"][0]["severity"], "warning");
+}
+
+/// Block sequences nested `levels` deep (`- - - … x`), indented by `indent`.
+fn nested(indent: &str, levels: usize) -> String {
+    format!("{indent}{}x\n", "- ".repeat(levels))
+}
+
+#[test]
+fn nesting_past_the_depth_limit_is_an_error_not_a_crash() {
+    let fixture = Fixture::new();
+    let header = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n";
+    let pod = "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n  spec:\n    containers:\n    - name: c\n      image: registry.example.com/team/web:1.0.0\n";
+
+    // Not a ResourceList in block style: read whole, and refused before it is loaded.
+    let out = function(fixture.path(), &nested("", 30_000));
+    assert_failed(&out, 2);
+    assert!(
+        stderr(&out).contains("line 1: YAML nested more than 128 levels deep"),
+        "{}",
+        stderr(&out)
+    );
+
+    // In the functionConfig: an error result naming it, items unchanged.
+    let input = format!(
+        "{header}items:\n{pod}functionConfig:\n  apiVersion: imagescan.dev/v1alpha1\n  kind: ImageScan\n  spec:\n    deep:\n{}",
+        nested("    ", 30_000)
+    );
+    let out = function(fixture.path(), &input);
+    assert_exit(&out, 2);
+    let got = stdout(&out);
+    assert!(got.starts_with(&input[..input.len() - 1]), "items changed");
+    assert!(
+        got.contains("functionConfig:") && got.contains("nested more than 128 levels"),
+        "{}",
+        &got[got.len().saturating_sub(600)..]
+    );
+
+    // In an item an image rule must look into: an error result naming its line.
+    let input = format!(
+        "{header}items:\n{pod}- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: image-deep\n  data:\n    x:\n{}functionConfig:\n  apiVersion: imagescan.dev/v1alpha1\n  kind: ImageScan\n  {}\n    images:\n    - name: registry.example.com/team/web\n      scan: web\n",
+        nested("    ", 30_000),
+        fixture.spec().replace("\n  ", "\n    ").trim_end()
+    );
+    let out = function(fixture.path(), &input);
+    assert_exit(&out, 2);
+    let got = stdout(&out);
+    assert!(
+        got.contains("line 18: YAML nested more than 128 levels deep")
+            && got.contains("its images cannot be matched"),
+        "{}",
+        &got[got.len().saturating_sub(600)..]
+    );
+    assert_eq!(
+        got.matches("team/web:1.0.0").count(),
+        1,
+        "nothing half-applied"
+    );
 }
 
 /// JSON output parses as JSON (our results are JSON objects inside the JSON list).

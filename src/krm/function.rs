@@ -329,8 +329,17 @@ impl Run<'_> {
             let Ok(text) = std::str::from_utf8(bytes) else {
                 continue;
             };
-            let Some(node) = item::parse(text, self.list.format) else {
-                continue;
+            let node = match item::parse_bounded(text, self.list.format) {
+                Ok(Some(node)) => node,
+                Ok(None) => continue,
+                Err(deep) => {
+                    let line = line_at(self.input, 0, 1, range.start) + deep.line - 1;
+                    self.results.push(KrmResult::new(
+                        Severity::Error,
+                        format!("line {line}: {deep}; its images cannot be matched"),
+                    ));
+                    continue;
+                }
             };
             let offsets = byte_offsets(text);
             for field in image_fields(&node, self.input, range.start, &offsets) {

@@ -5,6 +5,7 @@
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 use super::resource_list::Format;
+use crate::yaml_depth::TooDeep;
 
 /// kpt's annotation naming the file an item was read from (and the legacy spelling).
 const PATH_ANNOTATIONS: [&str; 2] = [
@@ -44,8 +45,19 @@ pub struct ItemInfo {
 }
 
 /// Parses one item's text (a block item starts with its `- `); `None` when it does not
-/// parse as one mapping.
+/// parse as one mapping, or nests deeper than imagescan reads ([`parse_bounded`]).
 pub fn parse(text: &str, format: Format) -> Option<MarkedYaml<'_>> {
+    parse_bounded(text, format).ok().flatten()
+}
+
+/// [`parse`], telling an item nested deeper than imagescan reads ([`crate::yaml_depth`]:
+/// loading such a tree would overflow the stack) from one that is not a mapping.
+pub fn parse_bounded(text: &str, format: Format) -> Result<Option<MarkedYaml<'_>>, TooDeep> {
+    crate::yaml_depth::check(text)?;
+    Ok(parse_tree(text, format))
+}
+
+fn parse_tree(text: &str, format: Format) -> Option<MarkedYaml<'_>> {
     let mut docs = MarkedYaml::load_from_str(text).ok()?;
     let doc = docs.drain(..).next()?;
     let node = match (format, doc.data) {

@@ -66,6 +66,9 @@ pub enum ReadError {
         /// What it said.
         reason: String,
     },
+    /// Nested deeper than imagescan reads ([`crate::yaml_depth`]).
+    #[error("the input is not read: line {line}: {deep}", line = .0.line, deep = .0)]
+    TooDeep(crate::yaml_depth::TooDeep),
     /// Valid YAML, but not `kind: ResourceList`.
     #[error(
         "the input is not a KRM ResourceList (expected `apiVersion: config.kubernetes.io/v1`, \
@@ -290,6 +293,7 @@ fn block_items(input: &[u8], region: Range<usize>) -> Option<Vec<Range<usize>>> 
 
 /// The flow-style (JSON) reader: a YAML parse of the whole input.
 fn read_flow(text: &str) -> Result<ResourceList, ReadError> {
+    crate::yaml_depth::check(text).map_err(ReadError::TooDeep)?;
     let docs = MarkedYaml::load_from_str(text).map_err(|e| ReadError::Syntax {
         line: e.marker().line(),
         reason: e.info().to_owned(),
