@@ -14,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use ureq::Agent;
 use ureq::http::HeaderMap;
+use ureq::unversioned::transport::DefaultConnector;
 
 use super::auth::{
     Challenge, TokenCache, TokenResponse, parse_challenges, pull_scope, refresh_token_form,
@@ -24,6 +25,7 @@ use super::deadline::{Deadline, within};
 use super::error::{RegistryError, json_detail, registry_text};
 use super::event::{Observer, RegistryEvent};
 use super::quota::HostQuota;
+use super::resolve::HostResolver;
 use super::retry::{RetryPolicy, parse_retry_after};
 
 /// How one registry host is reached (SPEC §2 `registries:`), as plain values.
@@ -695,7 +697,19 @@ impl RegistryClient {
         if https {
             config = config.tls_config(super::tls::tls_config(&self.settings, &self.options)?);
         }
-        Ok(cell.get_or_init(|| config.build().new_agent()))
+        let config = config
+            // Every connection the host's concurrency bound allows stays open for reuse.
+            .max_idle_connections_per_host(super::quota::DEFAULT_MAX_CONCURRENT)
+            // ureq zero-fills 128 KiB for each direction of each connection by default.
+            // A response head must fit the input buffer (so it is the header limit);
+            // a request head, with a token or a Link cursor, is a few KiB at most.
+            .input_buffer_size(INPUT_BUFFER)
+            .max_response_header_size(INPUT_BUFFER)
+            .output_buffer_size(OUTPUT_BUFFER)
+            .build();
+        Ok(cell.get_or_init(|| {
+            Agent::with_parts(config, DefaultConnector::default(), HostResolver::default())
+        }))
     }
 }
 
@@ -703,6 +717,12 @@ enum Failure {
     Retry(ureq::Error),
     Fatal(RegistryError),
 }
+
+/// Bytes buffered from a connection: the largest response head accepted (ureq's
+/// default limit), bodies stream through it.
+const INPUT_BUFFER: usize = 64 * 1024;
+/// Bytes buffered towards a connection: a request head (URL, token), or a token form.
+const OUTPUT_BUFFER: usize = 32 * 1024;
 
 /// How close to the deadline a timeout counts as the deadline's.
 const TIMER_SLACK: Duration = Duration::from_millis(50);

@@ -4,7 +4,7 @@
 //! optional [`Credential`]; it implements [`crate::source::TagSource`]. Inside: the
 //! request loop with timeouts, retries and the deadline ([`client`], [`retry`],
 //! [`deadline`], progress as [`event`]s), each host's concurrency, rate and announced
-//! quota ([`quota`]), authentication
+//! quota ([`quota`]), name lookups done once per host ([`resolve`]), authentication
 //! ([`auth`]), TLS roots ([`tls`]), paginated tag lists ([`tags`], [`link`]) and
 //! digests ([`manifest`]). [`run_bounded`] (from [`crate::parallel`]) runs many scans
 //! with a bounded number of threads. Nothing here prints, caches on disk or reads credentials files.
@@ -19,6 +19,7 @@ mod event;
 mod link;
 mod manifest;
 mod quota;
+mod resolve;
 mod retry;
 mod source;
 mod tags;
