@@ -20,6 +20,7 @@ mod error;
 mod files;
 mod key;
 pub mod redis;
+mod session;
 mod status;
 mod store;
 
@@ -32,6 +33,7 @@ pub use disk::{Cleared, DiskStore, ListedEntry, Listing};
 pub use entry::{DigestRecord, Entry, FORMAT_VERSION, FailureRecord, Item, TagList};
 pub use error::{CacheError, FetchError};
 pub use key::CacheKey;
+pub use session::EntrySession;
 pub use status::{CacheStatus, DEFAULT_MAX_STALE, Lookup, Mode};
 pub use store::{Cache, unix_now, unix_now_ms};
 

@@ -5,7 +5,9 @@
 //! for may have refreshed meanwhile — and only then refreshes, writes and unlocks. So N
 //! concurrent processes asking for one stale answer cost one refresh; the others wait
 //! on the lock and read its result, including a failure (recorded in the entry for a few
-//! seconds so that a registry that is down is not asked N times in a row).
+//! seconds so that a registry that is down is not asked N times in a row). The
+//! protocol runs in an [`EntrySession`], which lets the lookups of one scan (its tag
+//! list, then its digest) share that read, lock and write.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,20 +15,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::backend::Backend;
 use super::disk::{Cleared, DiskStore, Listing};
-use super::entry::Item;
 use super::redis::{RedisConfig, RedisStore};
-use super::{CacheError, CacheKey, CacheStatus, Entry, FetchError, Lookup, Mode, TagList, files};
+use super::session::EntrySession;
+use super::{CacheError, CacheKey, Entry, FetchError, Lookup, Mode, TagList, files};
 use crate::platform::Platform;
 
 /// How long a recorded refresh failure is taken as the answer (capped by the interval)
 /// before some process tries the registry again.
-const FAILURE_HOLD: Duration = Duration::from_secs(10);
+pub(super) const FAILURE_HOLD: Duration = Duration::from_secs(10);
 
 /// The cache: a disk directory, optionally with Redis shared in front of it.
 #[derive(Debug, Clone)]
 pub struct Cache {
     disk: DiskStore,
-    backend: Arc<dyn Backend>,
+    pub(super) backend: Arc<dyn Backend>,
     /// A fixed clock for unit tests.
     #[cfg(test)]
     now: Option<u64>,
@@ -120,8 +122,15 @@ impl Cache {
         self.disk.clear()
     }
 
+    /// Lookups in `key`'s entry sharing one read, one lock and one write (a scan's tag
+    /// list and the digest of the tag it selects).
+    pub fn session(&self, key: &CacheKey) -> EntrySession<'_> {
+        EntrySession::new(self, key)
+    }
+
     /// The tags of `key`'s repository, fresh for `interval`; `refresh` lists them from
-    /// the registry when the cached list is missing or stale.
+    /// the registry when the cached list is missing or stale. One lookup in its own
+    /// [`EntrySession`].
     pub fn tags<E>(
         &self,
         key: &CacheKey,
@@ -132,20 +141,19 @@ impl Cache {
     where
         E: std::error::Error,
     {
-        self.lookup(
-            key,
-            Item::Tags,
-            interval,
-            mode,
-            refresh,
-            |entry, tags, now| entry.set_tags(tags, now),
-            |entry| entry.tags.expect("the tag list is present"),
-        )
+        let mut session = self.session(key);
+        let lookup = session.tags(interval, mode, refresh)?;
+        let lookup = Lookup {
+            value: lookup.value.clone(),
+            status: lookup.status,
+        };
+        session.finish()?;
+        Ok(lookup)
     }
 
     /// The digest of `tag` (with `platform`, that platform's manifest digest), fresh for
     /// `interval`; `refresh` asks the registry when the cached digest is missing or
-    /// stale.
+    /// stale. One lookup in its own [`EntrySession`].
     pub fn digest<E>(
         &self,
         key: &CacheKey,
@@ -158,179 +166,25 @@ impl Cache {
     where
         E: std::error::Error,
     {
-        let platform = platform.map(Platform::to_string);
-        let item = Item::Digest {
-            tag: tag.to_owned(),
-            platform: platform.clone(),
-        };
-        self.lookup(
-            key,
-            item,
-            interval,
-            mode,
-            refresh,
-            |entry, digest, now| entry.set_digest(tag, platform.as_deref(), digest, now),
-            |entry| {
-                entry
-                    .digest(tag, platform.as_deref())
-                    .expect("the digest is present")
-                    .digest
-                    .clone()
-            },
-        )
+        let mut session = self.session(key);
+        let lookup = session.digest(tag, platform, interval, mode, refresh)?;
+        session.finish()?;
+        Ok(lookup)
     }
 
-    /// The protocol shared by tags and digests; `extract` is called only on an entry
-    /// holding `item`.
-    #[allow(clippy::too_many_arguments)]
-    fn lookup<T, R, E>(
-        &self,
-        key: &CacheKey,
-        item: Item,
-        interval: Duration,
-        mode: Mode,
-        refresh: impl FnOnce() -> Result<R, E>,
-        apply: impl FnOnce(&mut Entry, R, u64),
-        extract: impl FnOnce(Entry) -> T,
-    ) -> Result<Lookup<T>, FetchError<E>>
-    where
-        E: std::error::Error,
-    {
-        let read = || self.backend.read(key);
-        let age_of = |entry: &Entry, now: u64| {
-            entry
-                .fetched_at(&item)
-                .map(|at| Duration::from_secs(now.saturating_sub(at)))
-        };
-
-        let max_stale = match mode {
-            Mode::Offline => {
-                let now = self.now();
-                return match read()? {
-                    Some(entry) if let Some(age) = age_of(&entry, now) => Ok(Lookup {
-                        value: extract(entry),
-                        status: CacheStatus::Offline { age },
-                    }),
-                    _ => Err(CacheError::OfflineMiss {
-                        host: key.host().to_owned(),
-                        repository: key.repository().to_owned(),
-                        what: item.to_string(),
-                    }
-                    .into()),
-                };
-            }
-            Mode::Online { max_stale } => max_stale,
-        };
-        // How long an entry written now can still be served: fresh for the interval,
-        // then stale-if-error for max-stale.
-        let keep = interval.saturating_add(max_stale);
-
-        let started = self.now();
-        if let Some(entry) = read()?
-            && let Some(age) = age_of(&entry, started)
-            && age < interval
-        {
-            return Ok(Lookup {
-                value: extract(entry),
-                status: CacheStatus::Fresh { age },
-            });
-        }
-
-        let locked = self.backend.lock(key)?;
-        let (_lock, waited) = (locked.guard, locked.waited);
-        let now = self.now();
-        let entry = read()?;
-        // Fresh, or refreshed by the process this one waited for.
-        let served = entry
-            .as_ref()
-            .and_then(|e| e.fetched_at(&item))
-            .map(|at| (at, Duration::from_secs(now.saturating_sub(at))))
-            .filter(|&(at, age)| age < interval || (waited && at >= started));
-        if let Some((_, age)) = served {
-            let entry = entry.expect("the answer is in the entry");
-            return Ok(Lookup {
-                value: extract(entry),
-                status: if age < interval {
-                    CacheStatus::Fresh { age }
-                } else {
-                    CacheStatus::Refreshed
-                },
-            });
-        }
-        // A refresh that failed while this process waited, or moments ago, is the answer.
-        if let Some(failure) = entry.as_ref().and_then(|e| e.failure(&item)) {
-            let ago = Duration::from_secs(now.saturating_sub(failure.at));
-            if (waited && failure.at >= started) || ago < FAILURE_HOLD.min(interval) {
-                let message = failure.message.clone();
-                let entry = entry.expect("the failure is in the entry");
-                return match age_of(&entry, now) {
-                    Some(age) if age <= max_stale => Ok(Lookup {
-                        value: extract(entry),
-                        status: CacheStatus::Stale {
-                            age,
-                            reason: message,
-                        },
-                    }),
-                    _ => Err(FetchError::RecentFailure {
-                        host: key.host().to_owned(),
-                        repository: key.repository().to_owned(),
-                        what: item.to_string(),
-                        message,
-                        ago,
-                    }),
-                };
-            }
-        }
-
-        match refresh() {
-            Ok(value) => {
-                let mut entry = entry.unwrap_or_else(|| Entry::new(key));
-                apply(&mut entry, value, self.now());
-                self.backend.write(key, &entry, keep)?;
-                Ok(Lookup {
-                    value: extract(entry),
-                    status: CacheStatus::Refreshed,
-                })
-            }
-            Err(error) => {
-                let message = error_chain(&error);
-                let mut recorded = entry.clone().unwrap_or_else(|| Entry::new(key));
-                recorded.set_failure(item.clone(), message.clone(), self.now());
-                // Best effort: failing to record the failure must not hide it.
-                let _ = self.backend.write(key, &recorded, keep);
-                match entry {
-                    Some(entry) if let Some(age) = age_of(&entry, now) => {
-                        if age <= max_stale {
-                            Ok(Lookup {
-                                value: extract(entry),
-                                status: CacheStatus::Stale {
-                                    age,
-                                    reason: message,
-                                },
-                            })
-                        } else {
-                            Err(FetchError::TooStale {
-                                host: key.host().to_owned(),
-                                repository: key.repository().to_owned(),
-                                what: item.to_string(),
-                                age,
-                                max_stale,
-                                source: error,
-                            })
-                        }
-                    }
-                    _ => Err(FetchError::Refresh(error)),
-                }
-            }
-        }
-    }
-
-    fn now(&self) -> u64 {
+    pub(super) fn now(&self) -> u64 {
         #[cfg(test)]
         if let Some(now) = self.now {
             return now;
         }
         unix_now()
+    }
+
+    /// This cache over another backend (the disk directory stays the same).
+    #[cfg(test)]
+    pub(crate) fn with_backend(mut self, backend: Arc<dyn Backend>) -> Self {
+        self.backend = backend;
+        self
     }
 
     /// A copy of this cache whose clock stands still at `now`.
@@ -356,7 +210,7 @@ pub fn unix_now() -> u64 {
 }
 
 /// An error and its sources, `outer: inner: …`, for recording a failure.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

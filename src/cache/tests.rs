@@ -556,3 +556,141 @@ fn concurrent_lookups_share_one_failed_refresh() {
         );
     }
 }
+
+/// The disk store, counting what the cache protocol asks of it.
+#[derive(Debug)]
+struct Counting {
+    disk: DiskStore,
+    reads: AtomicUsize,
+    writes: AtomicUsize,
+    locks: AtomicUsize,
+}
+
+impl Counting {
+    fn counts(&self) -> [usize; 3] {
+        [&self.reads, &self.writes, &self.locks].map(|n| n.load(Ordering::SeqCst))
+    }
+}
+
+impl Backend for Counting {
+    fn read(&self, key: &CacheKey) -> Result<Option<Entry>, CacheError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.disk.read(key)
+    }
+    fn write(&self, key: &CacheKey, entry: &Entry, keep: Duration) -> Result<(), CacheError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.disk.write(key, entry, keep)
+    }
+    fn lock(&self, key: &CacheKey) -> Result<Locked, CacheError> {
+        self.locks.fetch_add(1, Ordering::SeqCst);
+        self.disk.lock(key)
+    }
+    fn read_window(&self, host: &str) -> Result<Option<u64>, CacheError> {
+        self.disk.read_window(host)
+    }
+    fn write_window(&self, host: &str, until_ms: u64) -> Result<(), CacheError> {
+        self.disk.write_window(host, until_ms)
+    }
+}
+
+fn counting(dir: &std::path::Path) -> (Cache, Arc<Counting>) {
+    let counting = Arc::new(Counting {
+        disk: DiskStore::new(dir),
+        reads: AtomicUsize::new(0),
+        writes: AtomicUsize::new(0),
+        locks: AtomicUsize::new(0),
+    });
+    let cache = Cache::open(dir)
+        .unwrap()
+        .with_clock(T0)
+        .with_backend(Arc::clone(&counting) as Arc<dyn Backend>);
+    (cache, counting)
+}
+
+/// A scan's lookups: the tag list, then the digest of its tag 1.0; the refreshes
+/// answer `list` and `digest`. Returns what was served and the two statuses.
+fn scan_session(
+    cache: &Cache,
+    list: &[&str],
+    digest: &str,
+) -> (Vec<String>, String, [CacheStatus; 2]) {
+    let mut session = cache.session(&key());
+    let got = session
+        .tags(INTERVAL, ONLINE, || Ok::<_, Down>(tags(list)))
+        .unwrap();
+    let (served_tags, tags_status) = (got.value.tags.clone(), got.status);
+    let got = session
+        .digest("1.0", None, INTERVAL, ONLINE, || {
+            Ok::<_, Down>(digest.to_owned())
+        })
+        .unwrap();
+    session.finish().unwrap();
+    (served_tags, got.value, [tags_status, got.status])
+}
+
+#[test]
+fn a_session_reads_locks_and_writes_the_entry_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, counts) = counting(dir.path());
+    // Cold: one read of the missing entry, one lock, one read under it, one write of
+    // the tags and the digest together.
+    let refreshed = CacheStatus::Refreshed;
+    let (served, digest, statuses) = scan_session(&cache, &["1.0", "1.1"], "sha256:a");
+    assert_eq!(
+        (served, digest.as_str()),
+        (tags(&["1.0", "1.1"]), "sha256:a")
+    );
+    assert_eq!(statuses, [refreshed.clone(), refreshed.clone()]);
+    assert_eq!(counts.counts(), [2, 1, 1]);
+    let entry = cache.read(&key()).unwrap().unwrap();
+    assert_eq!(entry.tags.map(|t| t.tags), Some(tags(&["1.0", "1.1"])));
+    assert_eq!(entry.digests.len(), 1);
+    assert_eq!(entry.digests[0].digest, "sha256:a");
+    // Warm: one read serves both, no lock, no write.
+    let (cache, counts) = counting(dir.path());
+    let fresh = CacheStatus::Fresh {
+        age: Duration::ZERO,
+    };
+    let (served, digest, statuses) = scan_session(&cache, &["new"], "sha256:new");
+    assert_eq!(
+        (served, digest.as_str()),
+        (tags(&["1.0", "1.1"]), "sha256:a")
+    );
+    assert_eq!(statuses, [fresh.clone(), fresh.clone()]);
+    assert_eq!(counts.counts(), [1, 0, 0]);
+    // Fresh tags, the digest of a tag not looked up yet: read again under the lock
+    // (another process may have looked it up meanwhile), then one write.
+    std::fs::remove_dir_all(dir.path()).unwrap();
+    let (cache, _) = counting(dir.path());
+    fill(&cache, &key(), &["1.0"]);
+    let (cache, counts) = counting(dir.path());
+    let (served, digest, statuses) = scan_session(&cache, &["new"], "sha256:b");
+    assert_eq!((served, digest.as_str()), (tags(&["1.0"]), "sha256:b"));
+    assert_eq!(statuses, [fresh, refreshed]);
+    assert_eq!(counts.counts(), [2, 1, 1]);
+}
+
+#[test]
+fn a_session_ended_by_a_failed_lookup_still_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(dir.path()).unwrap().with_clock(T0);
+    {
+        let mut session = cache.session(&key());
+        session
+            .tags(INTERVAL, ONLINE, || Ok::<_, Down>(tags(&["1.0"])))
+            .unwrap();
+        let error = session
+            .digest("1.0", None, INTERVAL, ONLINE, || Err::<String, _>(Down))
+            .unwrap_err();
+        assert!(matches!(error, FetchError::Refresh(Down)), "{error:?}");
+        // Dropped here, as a scan returning the error drops it.
+    }
+    let entry = cache.read(&key()).unwrap().unwrap();
+    assert_eq!(entry.tags.map(|t| t.tags), Some(tags(&["1.0"])));
+    assert_eq!(entry.failures.len(), 1);
+    assert_eq!(
+        names(dir.path()).len(),
+        2,
+        "the entry and its lock file, no temp file"
+    );
+}

@@ -199,7 +199,10 @@ impl Scanner {
                 max_stale: self.options.max_stale,
             }
         };
-        let tags = cache.tags(&key, scan.interval, mode, || {
+        // One session: the tag list and the digest of the tag selected share the
+        // entry's read, lock and write.
+        let mut session = cache.session(&key);
+        let tags = session.tags(scan.interval, mode, || {
             self.fetch(host, &cache, || client.list_tags(&scan.reference))
         })?;
         let warning = match &tags.status {
@@ -209,21 +212,22 @@ impl Scanner {
             )),
             _ => None,
         };
-        let mut outcome = select(job, &tags.value.tags, origin(&tags.status), |tag| {
-            let lookup = cache.digest(
-                &key,
-                tag,
+        let mut outcome = select(job, &tags.value.tags, origin(&tags.status))?;
+        if job.digest {
+            let lookup = session.digest(
+                &outcome.tag,
                 scan.platform.as_ref(),
                 scan.interval,
                 mode,
                 || {
                     self.fetch(host, &cache, || {
-                        client.digest(&scan.reference, tag, scan.platform.as_ref())
+                        client.digest(&scan.reference, &outcome.tag, scan.platform.as_ref())
                     })
                 },
             )?;
-            Ok(lookup.value)
-        })?;
+            outcome.digest = Some(lookup.value);
+        }
+        session.finish()?;
         outcome.warning = warning;
         Ok(outcome)
     }
@@ -317,30 +321,24 @@ fn run_on_source(
 ) -> Result<ScanOutcome, ScanFailure> {
     let scan = job.scan;
     let tags = source.list_tags(&scan.reference)?;
-    select(job, &tags, origin, |tag| {
-        Ok(source.digest(&scan.reference, tag, scan.platform.as_ref())?)
-    })
+    let mut outcome = select(job, &tags, origin)?;
+    if job.digest {
+        outcome.digest =
+            Some(source.digest(&scan.reference, &outcome.tag, scan.platform.as_ref())?);
+    }
+    Ok(outcome)
 }
 
-/// Selects a tag from `tags` by the scan's policy and, when the job needs it, looks up
-/// its digest with `digest` — only for the selected tag, never one request per tag.
-fn select(
-    job: &ScanJob<'_>,
-    tags: &[String],
-    origin: Origin,
-    digest: impl FnOnce(&str) -> Result<String, ScanFailure>,
-) -> Result<ScanOutcome, ScanFailure> {
+/// Selects a tag from `tags` by the scan's policy. The caller then looks up the digest
+/// of the selected tag when the job needs it — only of that tag, never one request per
+/// tag.
+fn select(job: &ScanJob<'_>, tags: &[String], origin: Origin) -> Result<ScanOutcome, ScanFailure> {
     let selection = job.scan.policy.select(tags)?;
-    let digest = if job.digest {
-        Some(digest(selection.tag)?)
-    } else {
-        None
-    };
     Ok(ScanOutcome {
         tags_seen: selection.seen,
         tags_kept: selection.kept,
         tag: selection.tag.to_owned(),
-        digest,
+        digest: None,
         origin,
         warning: None,
     })
