@@ -138,8 +138,10 @@ impl Backend for DiskStore {
 
     fn write(&self, key: &CacheKey, entry: &Entry, _keep: Duration) -> Result<(), CacheError> {
         let stem = key.file_stem();
-        let bytes = serde_json::to_vec(entry).expect("entries serialise");
-        files::write_atomic(&files::path(&self.dir, &stem, ENTRY_SUFFIX), &stem, &bytes)
+        let path = files::path(&self.dir, &stem, ENTRY_SUFFIX);
+        files::write_atomic_with(&path, &stem, |file| {
+            serde_json::to_writer(file, entry).map_err(std::io::Error::from)
+        })
     }
 
     fn read_window(&self, host: &str) -> Result<Option<u64>, CacheError> {
