@@ -4,15 +4,16 @@
 //!
 //! kpt and kustomize write the list in block style (`items:` then `- ` entries), so the
 //! top-level keys are the lines starting in column 0 and the items are the `- ` lines at
-//! the items' indentation; one forward pass over line starts finds them. Any other shape
+//! the items' indentation; one forward pass over the lines not starting with a space
+//! finds them ([`unindented_lines`] skips the indented ones 64 bytes at a time). Any other shape
 //! (JSON, flow style) is read with a YAML parser instead, bounded like every YAML input.
 
 use std::ops::Range;
 
-use memchr::memchr_iter;
+use memchr::memchr;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
-use super::text::{byte_offsets, flow_end, line_starts};
+use super::text::{byte_offsets, flow_end, line_starts, unindented_lines};
 
 /// How the list is written, which decides how results are added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,15 +114,10 @@ fn read_block(input: &[u8]) -> Option<ResourceList> {
     let mut column0_items = Vec::new();
     let mut doc_start = None;
     let mut doc_end = input.len();
-    let mut start = 0;
-    let ends = memchr_iter(b'\n', input)
-        .map(|i| i + 1)
-        .chain((input.last() != Some(&b'\n') && !input.is_empty()).then_some(input.len()));
-    for (index, next) in ends.enumerate() {
-        let line = index + 1;
-        let bytes = &input[start..next];
-        let this_start = start;
-        start = next;
+    // Only lines not starting with a space can be top-level keys or column-0 items.
+    for (this_start, line) in unindented_lines(input) {
+        let next = memchr(b'\n', &input[this_start..]).map_or(input.len(), |i| this_start + i + 1);
+        let bytes = &input[this_start..next];
         let first = bytes[0];
         if first == b' ' || first == b'\t' || first == b'#' || first == b'\n' || first == b'\r' {
             continue;

@@ -1,6 +1,6 @@
-//! Small byte-level helpers over YAML text: line starts and numbers, the end of a flow
-//! collection or quoted scalar, and the YAML parser's character positions as byte
-//! offsets.
+//! Small byte-level helpers over YAML text: line starts and numbers, the lines not
+//! starting with a space, the end of a flow collection or quoted scalar, and the YAML
+//! parser's character positions as byte offsets.
 
 use std::ops::Range;
 
@@ -12,6 +12,86 @@ pub fn line_starts(input: &[u8], range: Range<usize>) -> impl Iterator<Item = us
     std::iter::once(range.start)
         .chain(memchr_iter(b'\n', &input[range.clone()]).map(move |i| range.start + i + 1))
         .filter(move |&s| s < end)
+}
+
+/// The start and 1-based number of every line of `text` whose first byte is not a space
+/// (blank lines included), in order.
+///
+/// Most lines of a ResourceList are indented: 64 bytes are looked at together (a loop the
+/// compiler turns into vector instructions), and only blocks where a line break is
+/// followed by something else than a space are looked at byte by byte.
+pub fn unindented_lines(text: &[u8]) -> UnindentedLines<'_> {
+    UnindentedLines {
+        text,
+        scan: 0,
+        scan_end: 0,
+        line: 1,
+        started: false,
+    }
+}
+
+/// See [`unindented_lines`].
+#[derive(Debug, Clone)]
+pub struct UnindentedLines<'a> {
+    text: &'a [u8],
+    /// The next byte to look at.
+    scan: usize,
+    /// The end of the block being looked at byte by byte.
+    scan_end: usize,
+    /// The number of the line holding `scan`.
+    line: usize,
+    started: bool,
+}
+
+/// How many bytes are looked at together.
+const BLOCK: usize = 64;
+
+impl Iterator for UnindentedLines<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let text = self.text;
+        if !self.started {
+            self.started = true;
+            if text.first().is_some_and(|&b| b != b' ') {
+                return Some((0, 1));
+            }
+        }
+        loop {
+            while self.scan < self.scan_end {
+                let at = self.scan;
+                self.scan += 1;
+                if text[at] == b'\n' {
+                    self.line += 1;
+                    if text.get(at + 1).is_some_and(|&b| b != b' ') {
+                        return Some((at + 1, self.line));
+                    }
+                }
+            }
+            let start = self.scan;
+            if start >= text.len() {
+                return None;
+            }
+            // A block and the byte after it (the first byte of a line starting in it).
+            match text.get(start..=start + BLOCK) {
+                Some(block) => {
+                    let (mut hit, mut newlines) = (0u8, 0u8);
+                    for j in 0..BLOCK {
+                        let newline = u8::from(block[j] == b'\n');
+                        hit |= newline & u8::from(block[j + 1] != b' ');
+                        newlines += newline;
+                    }
+                    if hit == 0 {
+                        self.line += usize::from(newlines);
+                        self.scan = start + BLOCK;
+                    } else {
+                        self.scan_end = start + BLOCK;
+                    }
+                }
+                None => self.scan_end = text.len(),
+            }
+        }
+    }
 }
 
 /// The 1-based line of byte `offset`, counting from `from` (a line start on line
@@ -137,6 +217,34 @@ mod tests {
         assert_eq!(&text[offsets.byte(3)..], "ü\nx");
         assert_eq!(&text[offsets.byte(5)..], "x");
         assert_eq!(offsets.byte(99), text.len());
+    }
+
+    #[test]
+    fn unindented_lines_are_found_across_blocks() {
+        // Lines of every length around the block size, some indented, some blank.
+        let mut text = String::new();
+        for n in 0..300 {
+            let indent = if n % 3 == 0 { "" } else { "  " };
+            text.push_str(&format!("{indent}{}\n", "x".repeat(n % 97)));
+            if n % 7 == 0 {
+                text.push('\n');
+            }
+        }
+        text.push_str("last-without-newline");
+        for input in [text.as_str(), " a\nb", "\n", "", " ", "a", "  \n \n"] {
+            let bytes = input.as_bytes();
+            let mut want = Vec::new();
+            for (number, start) in line_starts(bytes, 0..bytes.len()).enumerate() {
+                if bytes[start] != b' ' {
+                    want.push((start, number + 1));
+                }
+            }
+            assert_eq!(
+                unindented_lines(bytes).collect::<Vec<_>>(),
+                want,
+                "{input:?}"
+            );
+        }
     }
 
     #[test]

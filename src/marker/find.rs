@@ -258,6 +258,10 @@ fn outside_block_scalars(text: &[u8], candidates: &[LineRef]) -> Vec<LineRef> {
 
 /// The first line start in `pos..until` (`pos` a line start) of a line that is neither
 /// blank nor indented by at least `m` spaces, or `until`.
+///
+/// Block scalars can be most of a file (a ConfigMap's data): [`BLOCK`] bytes are looked
+/// at together (loops the compiler turns into vector instructions), and only blocks
+/// holding a line break not followed by `m` spaces are looked at line by line.
 fn block_content_end(text: &[u8], pos: usize, until: usize, m: usize) -> usize {
     let inside = |start: usize| {
         let line = &text[start..until];
@@ -271,14 +275,45 @@ fn block_content_end(text: &[u8], pos: usize, until: usize, m: usize) -> usize {
     if pos >= until || !inside(pos) {
         return pos;
     }
-    for newline in memchr_iter(b'\n', &text[pos..until]) {
-        let start = pos + newline + 1;
-        if start >= until || !inside(start) {
-            return start.min(until);
+    // The first line start after a line break in `from..to` that is not inside.
+    let first_outside = |from: usize, to: usize| {
+        memchr_iter(b'\n', &text[from..to])
+            .map(|newline| from + newline + 1)
+            .find(|&start| start >= until || !inside(start))
+            .map(|start| start.min(until))
+    };
+    let mut at = pos;
+    if m <= MAX_VECTOR_INDENT {
+        let mut gap = [0u8; BLOCK];
+        while at + BLOCK + m <= until {
+            let block = &text[at..at + BLOCK + m];
+            // gap[j]: a byte other than a space among the `m` after byte `j`.
+            gap.fill(0);
+            for k in 1..=m {
+                for (g, &b) in gap.iter_mut().zip(&block[k..k + BLOCK]) {
+                    *g |= u8::from(b != b' ');
+                }
+            }
+            let mut hit = 0u8;
+            for (g, &b) in gap.iter().zip(&block[..BLOCK]) {
+                hit |= u8::from(b == b'\n') & g;
+            }
+            if hit != 0
+                && let Some(start) = first_outside(at, at + BLOCK)
+            {
+                return start;
+            }
+            at += BLOCK;
         }
     }
-    until
+    first_outside(at, until).unwrap_or(until)
 }
+
+/// How many bytes [`block_content_end`] looks at together.
+const BLOCK: usize = 64;
+
+/// Past this content indentation, [`block_content_end`] goes line by line.
+const MAX_VECTOR_INDENT: usize = 16;
 
 /// An open block scalar: its owner's column and, once known, its content indentation.
 #[derive(Debug)]
@@ -399,5 +434,65 @@ fn clip(text: &str) -> String {
     match text.char_indices().nth(80) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`block_content_end`] line by line.
+    fn line_by_line(text: &[u8], pos: usize, until: usize, m: usize) -> usize {
+        let mut start = pos;
+        while start < until {
+            let line = &text[start..until];
+            let line = &line[..memchr(b'\n', line).unwrap_or(line.len())];
+            let indented = line.len() >= m && line[..m].iter().all(|&b| b == b' ');
+            let blank = line.iter().all(|&b| b == b' ' || b == b'\t' || b == b'\r');
+            if !indented && !blank {
+                return start;
+            }
+            match memchr(b'\n', &text[start..until]) {
+                Some(i) => start += i + 1,
+                None => return until,
+            }
+        }
+        until
+    }
+
+    #[test]
+    fn block_content_ends_where_line_by_line_says() {
+        // Content at 4 spaces with blank lines, lines at 2 and 3 spaces, tabs and `\r`,
+        // lines of every length around the block size, then an outdented key.
+        let mut text = String::from("data: |\n");
+        for n in 0..200 {
+            text.push_str(&format!("    {}\n", "x".repeat(n % 131)));
+            match n % 11 {
+                0 => text.push('\n'),
+                3 => text.push_str("  \t \r\n"),
+                5 => text.push_str("      deeper\n"),
+                _ => {}
+            }
+        }
+        let ends = [text.len(), text.len() - 3];
+        text.push_str("  key: x\n    more\nnext: |\n");
+        let bytes = text.as_bytes();
+        let pos = 8;
+        for m in [0, 1, 2, 3, 4, 5, 16, 17, 40] {
+            for until in ends
+                .into_iter()
+                .chain([bytes.len(), pos, pos + 70, pos + 200])
+            {
+                assert_eq!(
+                    block_content_end(bytes, pos, until, m),
+                    line_by_line(bytes, pos, until, m),
+                    "m {m} until {until}"
+                );
+            }
+        }
+        assert_eq!(
+            &text[block_content_end(bytes, pos, bytes.len(), 4)..],
+            "  key: x\n    more\nnext: |\n"
+        );
     }
 }

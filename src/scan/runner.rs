@@ -5,10 +5,12 @@
 //! Redis in front of it: the scans do not know which). One registry client is built per
 //! (host, credential) and shared by the scans using it, and credentials are looked up
 //! once per (host, secretRef). Before the scans start, the cache entries of all of them
-//! are read ahead in one round trip.
+//! are read ahead in one round trip. When every scan reads layouts (local files, no
+//! waiting on a network), they run one after the other on the calling thread: starting
+//! and joining threads would cost more than the reads.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -86,6 +88,8 @@ pub struct Scanner {
     credentials: Mutex<HashMap<HostKey, Option<Credential>>>,
     clients: Mutex<HashMap<HostKey, Arc<RegistryClient>>>,
     cache: Mutex<Option<Cache>>,
+    /// One source per layouts directory, shared by the scans reading it.
+    layouts: Mutex<HashMap<PathBuf, Arc<LayoutSource>>>,
     quotas: Quotas,
 }
 
@@ -98,6 +102,7 @@ impl Scanner {
             credentials: Mutex::default(),
             clients: Mutex::default(),
             cache: Mutex::default(),
+            layouts: Mutex::default(),
             quotas: Quotas::default(),
         }
     }
@@ -110,6 +115,9 @@ impl Scanner {
 
     /// Runs every job, `concurrency` at a time; results are in the order of `jobs`.
     pub fn run(&self, jobs: &[ScanJob<'_>]) -> Vec<Result<ScanOutcome, ScanError>> {
+        if jobs.iter().all(|job| layout_dir(job).is_some()) {
+            return jobs.iter().map(|job| self.run_one(job)).collect();
+        }
         self.prefetch(jobs);
         run_bounded(jobs.iter().collect(), self.options.concurrency, |job| {
             self.run_one(job)
@@ -150,7 +158,7 @@ impl Scanner {
     fn prefetch(&self, jobs: &[ScanJob<'_>]) {
         let keys: Vec<CacheKey> = jobs
             .iter()
-            .filter(|job| job.registry.and_then(|r| r.layout.as_ref()).is_none())
+            .filter(|job| layout_dir(job).is_none())
             .filter_map(|job| {
                 let scan = job.scan;
                 let host = scan.reference.api_host();
@@ -172,8 +180,8 @@ impl Scanner {
 
     fn run_one(&self, job: &ScanJob<'_>) -> Result<ScanOutcome, ScanError> {
         let scan = job.scan;
-        let result = match job.registry.and_then(|r| r.layout.as_deref()) {
-            Some(layout) => run_on_source(job, &LayoutSource::new(layout), Origin::Layout),
+        let result = match layout_dir(job) {
+            Some(dir) => run_on_source(job, &*self.layout(dir), Origin::Layout),
             None => self.run_on_registry(job),
         };
         result.map_err(|cause| ScanError {
@@ -183,6 +191,16 @@ impl Scanner {
             image: scan.reference.name.clone(),
             cause,
         })
+    }
+
+    /// The source reading the layouts directory `dir`, made once per directory.
+    fn layout(&self, dir: &Path) -> Arc<LayoutSource> {
+        let mut layouts = self.layouts.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            layouts
+                .entry(dir.to_owned())
+                .or_insert_with(|| Arc::new(LayoutSource::new(dir))),
+        )
     }
 
     fn run_on_registry(&self, job: &ScanJob<'_>) -> Result<ScanOutcome, ScanFailure> {
@@ -303,6 +321,11 @@ impl Scanner {
         clients.insert(key, Arc::clone(&client));
         Ok(client)
     }
+}
+
+/// The layouts directory serving the job's host, if one does.
+fn layout_dir<'a>(job: &ScanJob<'a>) -> Option<&'a Path> {
+    job.registry.and_then(|r| r.layout.as_deref())
 }
 
 fn origin(status: &CacheStatus) -> Origin {

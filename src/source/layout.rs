@@ -26,7 +26,8 @@ use crate::text::ShowPath as _;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
@@ -49,13 +50,19 @@ pub const MAX_BLOB_BYTES: u64 = 4 << 20;
 #[derive(Debug, Clone)]
 pub struct LayoutSource {
     dir: PathBuf,
+    /// The canonical `dir`, resolved once by the first successful read.
+    root: OnceLock<PathBuf>,
 }
 
 impl LayoutSource {
     /// A source serving repository `R` from the layout `dir/R/`. Nothing is read until a
-    /// tag or digest is asked for; `dir` is resolved against the current directory then.
+    /// tag or digest is asked for; `dir` is resolved against the current directory then
+    /// (once: the scans of one run share a source per directory).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        LayoutSource { dir: dir.into() }
+        LayoutSource {
+            dir: dir.into(),
+            root: OnceLock::new(),
+        }
     }
 
     /// The layouts directory.
@@ -124,14 +131,20 @@ impl LayoutSource {
     /// Resolves and checks the layout directory of `repository` and reads its index.
     fn open(&self, repository: &str) -> Result<Layout, LayoutError> {
         check_repository_name(repository)?;
-        let root = self
-            .dir
-            .canonicalize()
-            .map_err(|source| LayoutError::LayoutsDir {
-                dir: self.dir.clone(),
-                source,
-            })?;
-        let repo_dir = match root.join(repository).canonicalize() {
+        let root = match self.root.get() {
+            Some(root) => root.clone(),
+            None => {
+                let root = self
+                    .dir
+                    .canonicalize()
+                    .map_err(|source| LayoutError::LayoutsDir {
+                        dir: self.dir.clone(),
+                        source,
+                    })?;
+                self.root.get_or_init(|| root).clone()
+            }
+        };
+        let repo_dir = match resolve_below(&root, Path::new(repository)) {
             Ok(path) => path,
             Err(err) if err.kind() == io::ErrorKind::NotFound => {
                 return Err(LayoutError::MissingRepository {
@@ -201,11 +214,8 @@ impl Layout {
     /// outside the layouts directory and anything larger than `limit`.
     fn read_inside(&self, relative: &Path, limit: u64) -> Result<Vec<u8>, LayoutError> {
         let shown = self.shown.join(relative);
-        let resolved = self
-            .repo_dir
-            .join(relative)
-            .canonicalize()
-            .map_err(|source| LayoutError::Read {
+        let resolved =
+            resolve_below(&self.repo_dir, relative).map_err(|source| LayoutError::Read {
                 path: shown.clone(),
                 source,
             })?;
@@ -333,6 +343,25 @@ impl Layout {
             present,
         })
     }
+}
+
+/// The canonical path of `relative` (plain components only) below the canonical
+/// directory `base`: `base/relative` itself when none of its components is a symbolic
+/// link (one `lstat` per component of `relative`, where `canonicalize` would look at
+/// every component of the whole path), else what `canonicalize` makes of it. An error
+/// (e.g. `NotFound`) when a component is missing.
+fn resolve_below(base: &Path, relative: &Path) -> io::Result<PathBuf> {
+    let mut path = base.to_path_buf();
+    for component in relative.components() {
+        let Component::Normal(name) = component else {
+            return base.join(relative).canonicalize();
+        };
+        path.push(name);
+        if path.symlink_metadata()?.file_type().is_symlink() {
+            return base.join(relative).canonicalize();
+        }
+    }
+    Ok(path)
 }
 
 /// Refuses repository names that could leave the layouts directory or that the
@@ -684,5 +713,32 @@ mod tests {
         }
         assert!(is_valid_tag(&"a".repeat(128)));
         assert!(!is_valid_tag(&"a".repeat(129)));
+    }
+
+    #[test]
+    fn paths_below_a_directory_resolve_as_canonicalize_does() {
+        let temp = tempfile::tempdir().unwrap();
+        let base = temp.path().canonicalize().unwrap();
+        std::fs::create_dir_all(base.join("team/app/blobs")).unwrap();
+        std::fs::write(base.join("team/app/index.json"), "{}").unwrap();
+        std::os::unix::fs::symlink("app", base.join("team/alias")).unwrap();
+        std::os::unix::fs::symlink("../../outside", base.join("team/app/out")).unwrap();
+        for relative in ["team/app", "team/app/index.json", "team/alias/index.json"] {
+            let relative = Path::new(relative);
+            assert_eq!(
+                resolve_below(&base, relative).unwrap(),
+                base.join(relative).canonicalize().unwrap(),
+                "{relative:?}"
+            );
+        }
+        // No symbolic link: the joined path itself, no further lookups.
+        assert_eq!(
+            resolve_below(&base, Path::new("team/app/blobs")).unwrap(),
+            base.join("team/app/blobs")
+        );
+        for missing in ["team/none", "team/app/blobs/x", "team/app/out"] {
+            let err = resolve_below(&base, Path::new(missing)).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::NotFound, "{missing}");
+        }
     }
 }
