@@ -438,11 +438,13 @@ fn a_lock_is_released_only_by_its_holder_and_expires_when_held_too_long() {
     let root = tempfile::tempdir().unwrap();
     fs::write(root.path().join("password"), REDIS_PASSWORD).unwrap();
     let store = |name: &str| {
-        let config = RedisConfig::parse(
+        let mut config = RedisConfig::parse(
             &format!("{}?lock-ttl=300ms", redis.url()),
             Some(&root.path().join("password")),
         )
         .unwrap();
+        // A holder past its longest hold: its lock is no longer extended.
+        config.max_hold = Duration::from_millis(100);
         // Separate disk caches: only the Redis lock is shared.
         let dir = root.path().join(name);
         fs::create_dir_all(&dir).unwrap();
@@ -472,5 +474,60 @@ fn a_lock_is_released_only_by_its_holder_and_expires_when_held_too_long() {
     assert_eq!(holder(&mut connection), Some(token_b));
     drop(second);
     assert_eq!(holder(&mut connection), None);
+    assert!(a.take_warnings().is_empty() && b.take_warnings().is_empty());
+}
+
+#[test]
+fn a_holder_slower_than_the_lock_ttl_keeps_its_lock_until_it_releases_it() {
+    use imagescan::cache::redis::{RedisConfig, RedisStore};
+    use imagescan::cache::{Backend, CacheKey, DiskStore};
+
+    let redis = RedisServer::start(REDIS_PASSWORD);
+    let root = tempfile::tempdir().unwrap();
+    fs::write(root.path().join("password"), REDIS_PASSWORD).unwrap();
+    let store = |name: &str| {
+        let config = RedisConfig::parse(
+            &format!("{}?lock-ttl=300ms", redis.url()),
+            Some(&root.path().join("password")),
+        )
+        .unwrap();
+        let dir = root.path().join(name);
+        fs::create_dir_all(&dir).unwrap();
+        RedisStore::new(config, DiskStore::new(dir))
+    };
+    let (a, b) = (store("a"), store("b"));
+    let key = CacheKey::new("reg.example", "team/app", None);
+    let lock_key = format!("imagescan:lock:{}", key.file_stem());
+    let mut connection = redis.connect();
+    let mut holder = || -> Option<String> {
+        redis::cmd("GET")
+            .arg(&lock_key)
+            .query(&mut connection)
+            .unwrap()
+    };
+
+    let first = a.lock(&key).unwrap();
+    let token_a = holder().expect("A holds the lock");
+    let held = Duration::from_millis(1500);
+    std::thread::scope(|scope| {
+        // B asks while A works for five times the lock's lifetime.
+        let started = Instant::now();
+        let (b, key) = (&b, &key);
+        let waiter = scope.spawn(move || {
+            let second = b.lock(key).unwrap();
+            (started.elapsed(), second)
+        });
+        std::thread::sleep(held / 2);
+        assert_eq!(holder(), Some(token_a.clone()), "extended past its 300 ms");
+        std::thread::sleep(held / 2);
+        assert_eq!(holder(), Some(token_a.clone()), "still A's");
+        drop(first);
+        let (waited_for, second) = waiter.join().unwrap();
+        assert!(second.waited);
+        assert!(waited_for >= held, "B got the lock after {waited_for:?}");
+        let token_b = holder().expect("B holds the lock once A released it");
+        assert_ne!(token_a, token_b);
+    });
+    assert_eq!(holder(), None, "B released it");
     assert!(a.take_warnings().is_empty() && b.take_warnings().is_empty());
 }

@@ -146,7 +146,15 @@ impl Scanner {
             None => crate::cache::default_dir()?,
         };
         let cache = match &self.options.redis {
-            Some(redis) => Cache::open_shared(dir, redis.clone())?,
+            Some(redis) => {
+                let mut redis = redis.clone();
+                // A lock holder cannot do registry work past the deadline: its lock
+                // need not be kept longer.
+                if let Some(deadline) = self.options.deadline {
+                    redis.max_hold = deadline;
+                }
+                Cache::open_shared(dir, redis)?
+            }
             None => Cache::open(dir)?,
         };
         *slot = Some(cache.clone());

@@ -11,6 +11,9 @@ use std::time::Duration;
 pub const DEFAULT_PREFIX: &str = "imagescan:";
 /// How long a refresh lock lives when its holder dies without releasing it.
 pub const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(30);
+/// The longest a live holder keeps extending its lock unless the caller says otherwise
+/// (the scan runner uses its deadline): past the 90 s Argo CD gives a plugin.
+pub const DEFAULT_MAX_HOLD: Duration = Duration::from_secs(120);
 /// Connect, read and write timeout of every Redis operation: past it, Redis counts as
 /// down for the rest of the process and the disk cache is used.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(500);
@@ -31,8 +34,13 @@ pub struct RedisConfig {
     password: Option<String>,
     /// Prefix of every key.
     pub prefix: String,
-    /// Expiry of a refresh lock.
+    /// Expiry of a refresh lock: how long a holder that died keeps the others waiting.
+    /// A live holder's lock is extended every third of it while it works.
     pub lock_ttl: Duration,
+    /// The longest a live holder extends its lock: past it the lock expires even if the
+    /// holder still works (a hung holder), and waiters stop waiting for it. The scan
+    /// runner sets it to the run's deadline, after which no registry work can go on.
+    pub max_hold: Duration,
     /// Connect, read and write timeout.
     pub timeout: Duration,
 }
@@ -102,6 +110,7 @@ impl RedisConfig {
             password,
             prefix: DEFAULT_PREFIX.to_owned(),
             lock_ttl: DEFAULT_LOCK_TTL,
+            max_hold: DEFAULT_MAX_HOLD,
             timeout: DEFAULT_TIMEOUT,
         };
         let (host, port) = split_host_port(hostport)
