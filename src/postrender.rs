@@ -4,7 +4,8 @@
 //! 3's `# Source:` comments, Helm 4's `postrenderer.helm.sh/postrender-filename`
 //! annotations, hooks — and empty input gives empty output.
 //!
-//! Markers are found in the whole stream in one pass. Only when something is wrong are
+//! Markers are found in the stream as it is read, a run of documents at a time (the
+//! command reads it, [`crate::marker::DocumentWindows`]). Only when something is wrong are
 //! the documents told apart, so that a message names the template (from `# Source:` or
 //! the Helm 4 annotation) and the line within its rendered document.
 
@@ -12,6 +13,7 @@ use std::path::Path;
 
 use crate::config::ConfigSet;
 use crate::diagnostic::Diagnostics;
+use crate::marker::Marker;
 use crate::scan::Scanner;
 use crate::workspace::Error;
 use crate::workspace::text::{ResolvedText, resolve_text};
@@ -19,14 +21,16 @@ use crate::workspace::text::{ResolvedText, resolve_text};
 /// Helm 4's annotation naming the template a document came from.
 pub const FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
 
-/// Resolves the markers of Helm's output `input`. Marker problems name the template and
-/// the line in its rendered document.
+/// Resolves the markers of Helm's output `input` (`found`: its markers, when they were
+/// found while it was read). Marker problems name the template and the line in its
+/// rendered document.
 pub fn post_render(
     config: &ConfigSet,
     input: &[u8],
+    found: Option<Vec<Marker>>,
     scanner: &Scanner,
 ) -> Result<ResolvedText, Error> {
-    resolve_text(config, Path::new("stdin"), input, scanner).map_err(|error| match error {
+    resolve_text(config, Path::new("stdin"), input, found, scanner).map_err(|error| match error {
         Error::Problems(diagnostics) => Error::Problems(Diagnostics(
             diagnostics
                 .0

@@ -263,6 +263,40 @@ fn post_render(cwd: &Path, args: &[&str], input: &[u8]) -> Output {
 }
 
 #[test]
+fn post_render_of_a_large_stream_resolves_every_run_of_documents() {
+    // Markers are found a run of documents at a time while stdin is read
+    // (marker::DocumentWindows): a stream of many reads, block scalars holding
+    // `$imagescan` (not markers), and a problem in its last document, named as usual.
+    let chart = Chart::new(DEPLOYMENT);
+    let config = chart.config();
+    let mut input = String::new();
+    for n in 0..3000 {
+        input.push_str(&format!(
+            "---\n# Source: web/templates/d{n}.yaml\nkind: Deployment\nspec:\n  image: registry.example.com/team/web:1.0.0 # {{\"$imagescan\": \"web\"}}\n  data: |\n    # {{\"$imagescan\": \"not-a-marker\"}}\n{}\n",
+            "    line\n".repeat(n % 40)
+        ));
+    }
+    assert!(input.len() > 1 << 20, "{}", input.len());
+    let out = post_render(chart.root(), &[&config], input.as_bytes());
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out) == input.replace("web:1.0.0", "web:1.5.0"),
+        "{}",
+        stderr(&out)
+    );
+
+    let broken = input
+        + "---\n# Source: web/templates/last.yaml\nkind: X\nimage: a # {\"$imagescan\": \"nope\"}\n";
+    let out = post_render(chart.root(), &[&config], broken.as_bytes());
+    assert_failed(&out, 2);
+    assert!(
+        stderr(&out).contains("web/templates/last.yaml (rendered document 3001):2:"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn post_render_changes_only_marked_scalars_and_passes_empty_input_through() {
     let chart = Chart::new(DEPLOYMENT);
     let config = chart.config();

@@ -10,7 +10,8 @@ use clap::Args;
 use super::common::{SourceArgs, stdout_file, write_error};
 use super::{Classify, CliError, CliResult, Exit, log, workspace};
 use crate::config::ConfigSet;
-use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream};
+use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream_with};
+use crate::marker::DocumentWindows;
 use crate::scan::Scanner;
 use crate::workspace::Replacement;
 use crate::workspace::text::write_replaced;
@@ -28,10 +29,17 @@ pub struct PostRenderArgs {
 
 /// Runs `imagescan post-render`.
 pub fn run(args: &PostRenderArgs) -> CliResult {
-    let input = read_stream(std::io::stdin().lock(), DEFAULT_MAX_FILE_BYTES as usize)
-        .context("cannot read stdin")
-        .or_failure()?;
-    if args.config.is_empty() && crate::marker::find_markers(&input).is_ok_and(|m| m.is_empty()) {
+    // Markers are looked for in each run of documents as soon as it has arrived.
+    let mut windows = DocumentWindows::new();
+    let input = read_stream_with(
+        std::io::stdin().lock(),
+        DEFAULT_MAX_FILE_BYTES as usize,
+        |so_far| windows.feed(so_far),
+    )
+    .context("cannot read stdin")
+    .or_failure()?;
+    let found = windows.finish(&input);
+    if args.config.is_empty() && found.as_ref().is_some_and(Vec::is_empty) {
         // Nothing to resolve needs no configuration.
         return write(&input, &[]);
     }
@@ -47,7 +55,7 @@ pub fn run(args: &PostRenderArgs) -> CliResult {
         log::warn(warning);
     }
     let scanner = Scanner::new(workspace::scan_options(&args.source)?);
-    let resolved = crate::postrender::post_render(&config, &input, &scanner)?;
+    let resolved = crate::postrender::post_render(&config, &input, found, &scanner)?;
     workspace::warn_all(&resolved.warnings);
     write(&input, &resolved.replacements)
 }

@@ -13,7 +13,7 @@ pub mod walk;
 
 pub use copy::{CopySummary, copy_tree};
 pub use load::{Held, LoadError, LoadOptions, Loaded, load, read_file};
-pub use stream::{StreamBytes, read_stream};
+pub use stream::{StreamBytes, read_stream, read_stream_with};
 pub use walk::{
     Excludes, Format, ManifestFile, WalkError, manifest_files, marker_files, marker_files_where,
 };

@@ -1,7 +1,8 @@
 //! A whole stream (stdin of `fn` and `post-render`) read into memory advised for
 //! transparent huge pages, as [`super::arena`] holds files: 20 MB of fresh 4 KiB pages
 //! cost five thousand page faults and zeroings, 2 MiB pages ten. The mapping doubles
-//! (copying what was read) when the stream outgrows it; `limit` bounds it.
+//! (copying what was read) when the stream outgrows it; `limit` bounds it. Reads take at
+//! most 256 KiB, so that a caller can look at what arrived while it is in the cache.
 
 use std::io::{self, Read};
 use std::ops::Deref;
@@ -37,7 +38,20 @@ fn mapping(len: usize) -> io::Result<MmapMut> {
 
 /// Reads `reader` to its end; more than `limit` bytes is an error of kind
 /// `FileTooLarge`.
-pub fn read_stream(mut reader: impl Read, limit: usize) -> io::Result<StreamBytes> {
+pub fn read_stream(reader: impl Read, limit: usize) -> io::Result<StreamBytes> {
+    read_stream_with(reader, limit, |_| {})
+}
+
+/// At most this many bytes are read at a time by [`read_stream_with`], so that what
+/// was just read is still in the processor's cache when `arrived` looks at it.
+const READ_BYTES: usize = 256 << 10;
+
+/// [`read_stream`], calling `arrived` with everything read so far after each read.
+pub fn read_stream_with(
+    mut reader: impl Read,
+    limit: usize,
+    mut arrived: impl FnMut(&[u8]),
+) -> io::Result<StreamBytes> {
     let mut map = mapping(FIRST_BYTES.min(limit.saturating_add(1)).max(1))?;
     let mut len = 0;
     loop {
@@ -52,9 +66,13 @@ pub fn read_stream(mut reader: impl Read, limit: usize) -> io::Result<StreamByte
             bigger[..len].copy_from_slice(&map[..len]);
             map = bigger;
         }
-        match reader.read(&mut map[len..]) {
+        let end = map.len().min(len + READ_BYTES);
+        match reader.read(&mut map[len..end]) {
             Ok(0) => break,
-            Ok(n) => len += n,
+            Ok(n) => {
+                len += n;
+                arrived(&map[..len]);
+            }
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => return Err(err),
         }
@@ -96,5 +114,14 @@ mod tests {
         let err = read_stream(&bytes[..], 99_999).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
         assert!(read_stream(&b""[..], 10).unwrap().is_empty());
+        // Told of every read, with everything read so far.
+        let mut seen = Vec::new();
+        let read = read_stream_with(Trickle(&bytes), 100_000, |so_far| seen.push(so_far.len()));
+        assert_eq!(&*read.unwrap(), &bytes[..]);
+        assert_eq!(seen.len(), bytes.len().div_ceil(7));
+        assert!(
+            seen.windows(2)
+                .all(|w| w[1] == w[0] + 7 || w[1] == bytes.len())
+        );
     }
 }

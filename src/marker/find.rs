@@ -46,6 +46,38 @@ pub struct Marker {
     pub value: String,
 }
 
+impl Marker {
+    /// The marker as found in a text that starts `bytes` bytes and `lines` lines later:
+    /// for markers found in one window of a larger text.
+    pub fn shifted(mut self, bytes: usize, lines: usize) -> Marker {
+        self.line += lines;
+        self.comment_line += lines;
+        self.span = self.span.start + bytes..self.span.end + bytes;
+        self
+    }
+}
+
+/// The start (never 0) of the last `---` line of `text` that is complete (its line
+/// break is in `text`), if any. Nothing [`find_markers`] looks at reaches across such a
+/// line (block scalars and the lines below a marker end there), so the markers of the
+/// text are those of the parts before and from it, found separately: a text too large
+/// to hold can be read a window at a time.
+pub fn last_document_start(text: &[u8]) -> Option<usize> {
+    let finder = memmem::FinderRev::new(b"\n---");
+    let mut end = text.len();
+    while let Some(at) = finder.rfind(&text[..end]) {
+        let start = at + 1;
+        if let Some(newline) = memchr(b'\n', &text[start..]) {
+            let line = line_at(&text[..start + newline + 1], start, 0);
+            if is_document_marker(&text[line.start..line.end]) {
+                return Some(start);
+            }
+        }
+        end = at;
+    }
+    None
+}
+
 /// One line of the text: byte offsets of its content (without `\n` or `\r`) and of the
 /// next line.
 #[derive(Debug, Clone, Copy)]
@@ -458,6 +490,38 @@ mod tests {
             }
         }
         until
+    }
+
+    #[test]
+    fn texts_split_at_document_lines_give_the_same_markers() {
+        let text = "a: x # {\"$imagescan\": \"one\"}\n---\nb: |\n  # {\"$imagescan\": \"no\"}\n\
+                    --- |\n  text\n---\r\n# {\"$imagescan\": \"two:tag\"}\nc: y\n---x\n";
+        let bytes = text.as_bytes();
+        let whole = find_markers(bytes).unwrap();
+        assert_eq!(whole.len(), 2);
+        let mut end = bytes.len();
+        let mut cuts = Vec::new();
+        while let Some(at) = last_document_start(&bytes[..end]) {
+            cuts.push(at);
+            end = at;
+        }
+        // `---x` is no document line, and `---` without its line break is not complete.
+        assert_eq!(cuts.len(), 3, "{cuts:?}");
+        assert_eq!(last_document_start(&bytes[..cuts[0] + 3]), Some(cuts[1]));
+        cuts.push(0);
+        cuts.reverse();
+        let mut pieces = Vec::new();
+        for (i, &start) in cuts.iter().enumerate() {
+            let piece_end = cuts.get(i + 1).copied().unwrap_or(bytes.len());
+            let lines = memchr_iter(b'\n', &bytes[..start]).count();
+            pieces.extend(
+                find_markers(&bytes[start..piece_end])
+                    .unwrap()
+                    .into_iter()
+                    .map(|m| m.shifted(start, lines)),
+            );
+        }
+        assert_eq!(pieces, whole);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Markers (SPEC §3): find `$imagescan` comments, compute edits, apply them byte-exactly.
 //!
 //! Pure code over bytes: the caller reads files, knows the scans, and decides what to do
-//! with the result. [`find_markers`] locates markers (or reports every problem with them),
+//! with the result. [`find_markers`] locates markers (or reports every problem with them)
+//! — in a whole text, or a window at a time as it is read ([`DocumentWindows`]) —,
 //! [`Form::value`] builds the value a marker's form asks for, and [`apply`] writes a copy
 //! of the text in which only the marked scalars changed.
 //!
@@ -23,13 +24,15 @@ mod find;
 mod form;
 mod line;
 mod quoting;
+mod windows;
 
 pub use edit::{Change, Edit, apply, encode};
 pub use error::{MarkerError, MarkerErrorKind, NoScalar, OverlappingEdits};
-pub use find::{Marker, NEEDLE, find_markers};
+pub use find::{Marker, NEEDLE, find_markers, last_document_start};
 pub use form::{FORM_SUFFIXES, Form, MissingDigest, UnknownForm, split_marker_name};
 pub use line::ScalarStyle;
 pub use quoting::needs_quotes;
+pub use windows::DocumentWindows;
 
 #[cfg(test)]
 mod tests;

@@ -7,9 +7,10 @@ use std::io::{self, IoSlice, Write};
 use std::path::Path;
 
 use crate::config::ConfigSet;
+use crate::marker::Marker;
 use crate::scan::Scanner;
 
-use super::{Error, Plan, Replacement, Warning};
+use super::{Error, Found, Plan, Replacement, Warning};
 
 /// Where text read from stdin is placed for scoping: configuration loaded with
 /// [`ConfigSet::load_files`] or [`ConfigSet::from_document`] applies to it.
@@ -24,15 +25,22 @@ pub struct ResolvedText {
     pub warnings: Vec<Warning>,
 }
 
-/// Resolves the markers of `text`, named `shown` in diagnostics.
+/// Resolves the markers of `text`, named `shown` in diagnostics: `found`, its markers
+/// when they were found while it was read ([`crate::marker::DocumentWindows`]), else
+/// they are looked for now.
 pub fn resolve_text(
     config: &ConfigSet,
     shown: &Path,
     text: &[u8],
+    found: Option<Vec<Marker>>,
     scanner: &Scanner,
 ) -> Result<ResolvedText, Error> {
     let mut plan = Plan::new(config);
-    let file = plan.add_file(shown, Path::new(STDIN_SCOPE), text);
+    let found = match found {
+        Some(markers) => Found::Markers(markers),
+        None => Found::in_text(text),
+    };
+    let file = plan.add_found(shown, Path::new(STDIN_SCOPE), found);
     plan.problems().map_err(Error::Problems)?;
     let Some(file) = file else {
         return Ok(ResolvedText::default());
