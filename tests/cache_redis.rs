@@ -531,3 +531,104 @@ fn a_holder_slower_than_the_lock_ttl_keeps_its_lock_until_it_releases_it() {
     assert_eq!(holder(), None, "B released it");
     assert!(a.take_warnings().is_empty() && b.take_warnings().is_empty());
 }
+
+#[test]
+fn cache_ls_and_clear_reach_the_shared_cache_under_its_prefix_only() {
+    use imagescan::cache::redis::{RedisConfig, RedisStore};
+    use imagescan::cache::{Backend, CacheKey, DiskStore, Entry, TagList, unix_now, unix_now_ms};
+
+    let redis = RedisServer::start(REDIS_PASSWORD);
+    let root = tempfile::tempdir().unwrap();
+    let password = root.path().join("password");
+    fs::write(&password, REDIS_PASSWORD).unwrap();
+    // Another machine wrote two entries and a quota window; this one's disk is empty.
+    let writer = RedisStore::new(
+        RedisConfig::parse(&redis.url(), Some(&password)).unwrap(),
+        DiskStore::new(root.path().join("writer")),
+    );
+    fs::create_dir_all(root.path().join("writer")).unwrap();
+    for (repository, count) in [("team/a", 3), ("team/b", 5000)] {
+        let key = CacheKey::new("reg.example", repository, None);
+        let mut entry = Entry::new(&key);
+        entry.tags = Some(TagList {
+            fetched_at: unix_now(),
+            tags: (0..count).map(|i| format!("1.0.{i}")).collect(),
+        });
+        writer
+            .write(&key, &entry, Duration::from_secs(600))
+            .unwrap();
+    }
+    writer
+        .write_window("reg.example", unix_now_ms() + 60_000)
+        .unwrap();
+    let mut connection = redis.connect();
+    for key in ["other-app:entry:x", "imagescan:lock:held-by-someone"] {
+        redis::cmd("SET")
+            .arg(key)
+            .arg("v")
+            .query::<()>(&mut connection)
+            .unwrap();
+    }
+    let disk = root.path().join("disk");
+    let url = redis.url();
+    let cli = |args: &[&str]| {
+        Imagescan::at_root(args)
+            .env("IMAGESCAN_CACHE_DIR", &disk)
+            .env("IMAGESCAN_CACHE", &url)
+            .env("IMAGESCAN_REDIS_PASSWORD_FILE", &password)
+            .output()
+    };
+
+    let out = cli(&["cache", "ls", "--output", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let seen: Vec<(&str, &str, u64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["store"].as_str().unwrap(),
+                r["repository"].as_str().unwrap(),
+                r["tags"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(seen, [("redis", "team/a", 3), ("redis", "team/b", 5000)]);
+    assert!(
+        rows.iter()
+            .all(|r| r["file"].as_str().unwrap().starts_with("imagescan:entry:"))
+    );
+    let table = cli(&["cache", "ls"]);
+    let table = String::from_utf8(table.stdout).unwrap();
+    assert!(table.starts_with("STORE  HOST"), "{table}");
+    assert!(table.contains("redis  reg.example  team/b"), "{table}");
+
+    let out = cli(&["cache", "clear"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("removed 2 cache entries from redis://:***@127.0.0.1:"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(REDIS_PASSWORD));
+    let mut left: Vec<String> = redis.dump().into_iter().map(|(key, _)| key).collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["imagescan:lock:held-by-someone", "other-app:entry:x"]
+    );
+    let out = cli(&["cache", "ls", "--output", "json"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "[]");
+
+    // Redis unreachable: an error naming the redacted URL, exit 1.
+    drop(redis);
+    let out = cli(&["cache", "ls"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("shared cache redis://"), "{stderr}");
+    assert!(!stderr.contains(REDIS_PASSWORD));
+}

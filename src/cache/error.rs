@@ -59,6 +59,15 @@ pub enum CacheError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The shared cache could not be read or cleared (`cache ls|clear --cache …`);
+    /// `url` never shows the password.
+    #[error("shared cache {url}: {reason}")]
+    Shared {
+        /// The Redis URL, redacted.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
     /// A cache file could not be removed.
     #[error("cannot remove cache file {}", path.shown())]
     Remove {

@@ -1,7 +1,8 @@
 //! `imagescan cache ls|clear`: inspect and empty the on-disk cache (SPEC §6) in
 //! `$IMAGESCAN_CACHE_DIR` (default `$XDG_CACHE_HOME/imagescan`, else
-//! `~/.cache/imagescan`). Listing never creates the directory; clearing removes only the
-//! files the cache writes.
+//! `~/.cache/imagescan`), and with `--cache redis://…` the shared cache in Redis too.
+//! Listing never creates the directory; clearing removes only the files and keys the
+//! cache writes.
 
 use crate::text::ShowPath as _;
 use std::io::Write;
@@ -13,13 +14,25 @@ use serde::Serialize;
 
 use super::log;
 use super::{Classify, CliResult, Exit};
-use crate::cache::{Age, Cache, Listing};
+use crate::cache::redis::RedisStore;
+use crate::cache::{Age, Cache, DiskStore, ListedEntry};
 
 /// Arguments of `imagescan cache`.
 #[derive(Debug, Args)]
 pub struct CacheArgs {
     #[command(subcommand)]
     command: CacheCommand,
+    /// The shared cache in Redis to list or clear as well (redis://[:password@]host:port[/db]
+    /// or rediss://); the password may come from the file named by
+    /// IMAGESCAN_REDIS_PASSWORD_FILE.
+    #[arg(
+        long = "cache",
+        value_name = "URL",
+        env = "IMAGESCAN_CACHE",
+        hide_env_values = true,
+        global = true
+    )]
+    shared: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,6 +59,8 @@ enum Output {
 /// One row of `cache ls --output json`.
 #[derive(Debug, Serialize)]
 struct Row<'a> {
+    /// Where the entry is: `disk` or `redis`.
+    store: &'static str,
     host: &'a str,
     repository: &'a str,
     /// Number of tags, or null before the tag list was fetched.
@@ -55,27 +70,46 @@ struct Row<'a> {
     /// Age of the tag list in seconds at the time of listing.
     age_seconds: Option<u64>,
     digests: usize,
+    /// The entry's file name, or its key in Redis.
     file: &'a str,
 }
 
 /// Runs `imagescan cache`.
 pub fn run(args: &CacheArgs) -> CliResult {
     let dir = crate::cache::default_dir().or_invalid()?;
-    let cache = Cache::at(dir);
+    let cache = Cache::at(&dir);
+    let shared = super::workspace::redis_config(args.shared.as_deref())?
+        .map(|config| RedisStore::new(config, DiskStore::new(&dir)));
     match args.command {
         CacheCommand::Ls { output } => {
             let listing = cache.list().or_failure()?;
+            let shared_listing = match &shared {
+                Some(store) => Some(store.list_shared().or_failure()?),
+                None => None,
+            };
             if !listing.unreadable.is_empty() {
                 log::warn(format_args!(
                     "{} unreadable cache entries (replaced on their next refresh)",
                     listing.unreadable.len()
                 ));
             }
+            if let Some(unreadable) = shared_listing.as_ref().map(|l| l.unreadable.len())
+                && unreadable > 0
+            {
+                log::warn(format_args!(
+                    "{unreadable} unreadable entries in the shared cache (replaced on their next refresh)"
+                ));
+            }
+            let mut entries: Vec<(&'static str, &ListedEntry)> =
+                listing.entries.iter().map(|e| ("disk", e)).collect();
+            if let Some(shared) = &shared_listing {
+                entries.extend(shared.entries.iter().map(|e| ("redis", e)));
+            }
             let mut out = std::io::stdout().lock();
             let now = crate::cache::unix_now();
             match output {
-                Output::Table => write_table(&mut out, &listing, now),
-                Output::Json => write_json(&mut out, &listing, now),
+                Output::Table => write_table(&mut out, &entries, now, shared.is_some()),
+                Output::Json => write_json(&mut out, &entries, now),
             }
             .and_then(|()| out.flush())
             .context("cannot write to stdout")
@@ -88,15 +122,26 @@ pub fn run(args: &CacheArgs) -> CliResult {
                 cleared.entries,
                 cache.dir().shown()
             ));
+            if let Some(store) = &shared {
+                let removed = store.clear_shared().or_failure()?;
+                log::info(format_args!(
+                    "removed {removed} cache entries from {}",
+                    store.shown_url()
+                ));
+            }
         }
     }
     Ok(Exit::Success)
 }
 
-fn rows(listing: &Listing, now: u64) -> impl Iterator<Item = Row<'_>> {
-    listing.entries.iter().map(move |listed| {
+fn rows<'a>(
+    entries: &'a [(&'static str, &'a ListedEntry)],
+    now: u64,
+) -> impl Iterator<Item = Row<'a>> {
+    entries.iter().map(move |&(store, listed)| {
         let entry = &listed.entry;
         Row {
+            store,
             host: &entry.host,
             repository: &entry.repository,
             tags: entry.tags.as_ref().map(|t| t.tags.len()),
@@ -111,11 +156,19 @@ fn rows(listing: &Listing, now: u64) -> impl Iterator<Item = Row<'_>> {
     })
 }
 
-fn write_table(out: &mut impl Write, listing: &Listing, now: u64) -> std::io::Result<()> {
-    let mut table = vec![["HOST", "REPOSITORY", "TAGS", "AGE", "DIGESTS"].map(String::from)];
-    for row in rows(listing, now) {
+/// The table; with a shared cache, a STORE column says where each entry is.
+fn write_table(
+    out: &mut impl Write,
+    entries: &[(&'static str, &ListedEntry)],
+    now: u64,
+    show_store: bool,
+) -> std::io::Result<()> {
+    let header = ["STORE", "HOST", "REPOSITORY", "TAGS", "AGE", "DIGESTS"].map(String::from);
+    let mut table = vec![header];
+    for row in rows(entries, now) {
         let dash = || "-".to_owned();
         table.push([
+            row.store.to_owned(),
             row.host.to_owned(),
             row.repository.to_owned(),
             row.tags.map_or_else(dash, |n| n.to_string()),
@@ -124,7 +177,8 @@ fn write_table(out: &mut impl Write, listing: &Listing, now: u64) -> std::io::Re
             row.digests.to_string(),
         ]);
     }
-    let mut widths = [0; 5];
+    let skip = usize::from(!show_store);
+    let mut widths = [0; 6];
     for cells in &table {
         for (width, cell) in widths.iter_mut().zip(cells) {
             *width = (*width).max(cell.chars().count());
@@ -132,7 +186,7 @@ fn write_table(out: &mut impl Write, listing: &Listing, now: u64) -> std::io::Re
     }
     for cells in &table {
         let mut line = String::new();
-        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate().skip(skip) {
             if i + 1 == cells.len() {
                 line.push_str(cell);
             } else {
@@ -144,8 +198,12 @@ fn write_table(out: &mut impl Write, listing: &Listing, now: u64) -> std::io::Re
     Ok(())
 }
 
-fn write_json(out: &mut impl Write, listing: &Listing, now: u64) -> std::io::Result<()> {
-    let rows: Vec<Row<'_>> = rows(listing, now).collect();
+fn write_json(
+    out: &mut impl Write,
+    entries: &[(&'static str, &ListedEntry)],
+    now: u64,
+) -> std::io::Result<()> {
+    let rows: Vec<Row<'_>> = rows(entries, now).collect();
     serde_json::to_writer_pretty(&mut *out, &rows)?;
     writeln!(out)
 }
@@ -153,7 +211,7 @@ fn write_json(out: &mut impl Write, listing: &Listing, now: u64) -> std::io::Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::{Entry, ListedEntry, TagList};
+    use crate::cache::{Entry, TagList};
 
     fn listed(
         host: &str,
@@ -182,21 +240,20 @@ mod tests {
 
     #[test]
     fn table_columns_align() {
-        let listing = Listing {
-            entries: vec![
-                listed(
-                    "registry-1.docker.io",
-                    "library/nginx",
-                    Some((10_000, 1234)),
-                    2,
-                ),
-                listed("127.0.0.1:5000", "a", Some((10_000 - 3700, 3)), 0),
-                listed("ghcr.io", "team/app", None, 1),
-            ],
-            unreadable: vec![],
-        };
+        let entries = [
+            listed(
+                "registry-1.docker.io",
+                "library/nginx",
+                Some((10_000, 1234)),
+                2,
+            ),
+            listed("127.0.0.1:5000", "a", Some((10_000 - 3700, 3)), 0),
+            listed("ghcr.io", "team/app", None, 1),
+        ];
+        let stores = ["disk", "disk", "redis"];
+        let rows: Vec<(&'static str, &ListedEntry)> = stores.into_iter().zip(&entries).collect();
         let mut out = Vec::new();
-        write_table(&mut out, &listing, 10_000).unwrap();
+        write_table(&mut out, &rows, 10_000, false).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "\
@@ -204,6 +261,17 @@ HOST                  REPOSITORY     TAGS  AGE   DIGESTS
 registry-1.docker.io  library/nginx  1234  0s    2
 127.0.0.1:5000        a              3     1h1m  0
 ghcr.io               team/app       -     -     1
+"
+        );
+        let mut out = Vec::new();
+        write_table(&mut out, &rows, 10_000, true).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\
+STORE  HOST                  REPOSITORY     TAGS  AGE   DIGESTS
+disk   registry-1.docker.io  library/nginx  1234  0s    2
+disk   127.0.0.1:5000        a              3     1h1m  0
+redis  ghcr.io               team/app       -     -     1
 "
         );
     }

@@ -31,15 +31,7 @@ pub fn tree(
 
 /// The scan options of a command's source arguments (a bad `--cache` URL: exit 2).
 pub fn scan_options(args: &SourceArgs) -> Result<ScanOptions, CliError> {
-    let redis = match args.cache.as_deref().filter(|url| !url.is_empty()) {
-        Some(url) => {
-            let password_file = std::env::var_os("IMAGESCAN_REDIS_PASSWORD_FILE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from);
-            Some(RedisConfig::parse(url, password_file.as_deref()).or_invalid()?)
-        }
-        None => None,
-    };
+    let redis = redis_config(args.cache.as_deref())?;
     Ok(ScanOptions {
         offline: args.offline,
         max_stale: args.max_stale,
@@ -50,6 +42,21 @@ pub fn scan_options(args: &SourceArgs) -> Result<ScanOptions, CliError> {
         deadline: Some(args.deadline),
         observer: Some(Observer::new(|event| log::info(event))),
     })
+}
+
+/// The shared cache a `--cache` URL names (`None` when unset or empty), with the
+/// password from `IMAGESCAN_REDIS_PASSWORD_FILE` if the URL has none; a bad URL is
+/// invalid input (exit 2).
+pub fn redis_config(url: Option<&str>) -> Result<Option<RedisConfig>, CliError> {
+    let Some(url) = url.filter(|url| !url.is_empty()) else {
+        return Ok(None);
+    };
+    let password_file = std::env::var_os("IMAGESCAN_REDIS_PASSWORD_FILE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    Ok(Some(
+        RedisConfig::parse(url, password_file.as_deref()).or_invalid()?,
+    ))
 }
 
 /// The scanner of a command's source arguments.

@@ -41,6 +41,19 @@ pub fn encode(entry: &Entry) -> Vec<u8> {
 /// The entry of `key` in `value`; another format version is a miss (`Ok(None)`), and
 /// anything unreadable, or an entry of another host or repository, is [`Garbage`].
 pub fn decode(key: &CacheKey, value: &[u8]) -> Result<Option<Entry>, Garbage> {
+    let entry = decode_any(value)?;
+    if entry
+        .as_ref()
+        .is_some_and(|e| e.host != key.host() || e.repository != key.repository())
+    {
+        return Err(Garbage);
+    }
+    Ok(entry)
+}
+
+/// The entry in `value`, whichever key it belongs to (for listing); another format
+/// version is `Ok(None)`, anything unreadable [`Garbage`].
+pub fn decode_any(value: &[u8]) -> Result<Option<Entry>, Garbage> {
     let json = match value.split_first() {
         Some((&PLAIN, json)) => std::borrow::Cow::Borrowed(json),
         Some((&DEFLATED, deflated)) => {
@@ -59,9 +72,6 @@ pub fn decode(key: &CacheKey, value: &[u8]) -> Result<Option<Entry>, Garbage> {
     let entry: Entry = serde_json::from_slice(&json).map_err(|_| Garbage)?;
     if entry.version != FORMAT_VERSION {
         return Ok(None);
-    }
-    if entry.host != key.host() || entry.repository != key.repository() {
-        return Err(Garbage);
     }
     Ok(Some(entry))
 }

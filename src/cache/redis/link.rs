@@ -18,6 +18,8 @@ pub(crate) struct Link {
     connection: Mutex<Option<Connection>>,
     down: AtomicBool,
     warnings: Mutex<Vec<String>>,
+    /// What failed first, and how (`connecting: Connection refused …`).
+    failure: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for Link {
@@ -36,6 +38,7 @@ impl Link {
             connection: Mutex::new(None),
             down: AtomicBool::new(false),
             warnings: Mutex::default(),
+            failure: Mutex::default(),
         }
     }
 
@@ -97,8 +100,18 @@ impl Link {
         std::mem::take(&mut *self.warnings.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
+    /// What made Redis count as down, if it does.
+    pub(crate) fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     fn fail(&self, what: &str, error: &redis::RedisError) {
         if !self.down.swap(true, Ordering::Relaxed) {
+            *self.failure.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some(format!("{what}: {error}"));
             self.warn(format!(
                 "shared cache {} failed ({what}: {error}); using the disk cache and the registry for the rest of this run",
                 self.config.redacted()

@@ -48,6 +48,11 @@ impl RedisStore {
         }
     }
 
+    /// The connection to Redis.
+    pub(super) fn link(&self) -> &Link {
+        &self.link
+    }
+
     fn entry_key(&self, key: &CacheKey) -> String {
         format!("{}entry:{}", self.link.config().prefix, key.file_stem())
     }
