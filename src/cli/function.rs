@@ -7,8 +7,8 @@ use clap::Args;
 
 use super::common::{SourceArgs, stdout_file, write_error};
 use super::{Classify, CliResult, Exit, log, workspace};
-use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream};
-use crate::krm::{Outcome, Severity};
+use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream_with};
+use crate::krm::{ItemWindows, Outcome, Severity};
 use crate::scan::Scanner;
 
 /// The most bytes read from stdin: the limit of one manifest file.
@@ -23,14 +23,19 @@ pub struct FunctionArgs {
 
 /// Runs `imagescan fn`.
 pub fn run(args: &FunctionArgs) -> CliResult {
-    let input = read_stream(std::io::stdin().lock(), MAX_STDIN_BYTES)
-        .context("cannot read stdin")
-        .or_failure()?;
+    // The items' markers are looked for in each run of items as soon as it has arrived.
+    let mut windows = ItemWindows::new();
+    let input = read_stream_with(std::io::stdin().lock(), MAX_STDIN_BYTES, |so_far| {
+        windows.feed(so_far);
+    })
+    .context("cannot read stdin")
+    .or_failure()?;
+    let found = windows.finish(&input);
     let cwd = std::env::current_dir()
         .context("cannot find the working directory")
         .or_failure()?;
     let scanner = Scanner::new(workspace::scan_options(&args.source)?);
-    let output = crate::krm::run(&input, &cwd, &scanner).or_invalid()?;
+    let output = crate::krm::run(&input, &cwd, found, &scanner).or_invalid()?;
     // kustomize shows stderr when the function fails; kpt shows the results.
     for result in &output.results {
         match result.severity {

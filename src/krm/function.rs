@@ -2,7 +2,8 @@
 //! `$imagescan` markers in the items (kpt keeps comments) and image rules (kustomize
 //! strips them) get their scans' values, and problems become results.
 //!
-//! Markers are found in the items' bytes in one pass, as in files; items are parsed only
+//! Markers are found in the items' bytes in one pass (or a run of items at a time as the
+//! list is read), as in files; items are parsed only
 //! when an image rule needs their container images or a message needs their identity.
 //! The output is the input's bytes with the changed scalars replaced and the results
 //! added. When any result is an error, no item changes: the output is the input with the
@@ -19,10 +20,10 @@ use super::results::{KrmResult, Severity, insertion};
 use super::text::{byte_offsets, line_at};
 use crate::config::{ConfigError, ConfigSet, ImageRule, Schema, image_name};
 use crate::diagnostic::Diagnostic;
-use crate::marker::encode;
+use crate::marker::{Marker, encode};
 use crate::scan::Scanner;
 use crate::workspace::text::{STDIN_SCOPE, apply_replacements, write_replaced};
-use crate::workspace::{Plan, Replacement};
+use crate::workspace::{Found, Plan, Replacement};
 
 /// How the function ended, which decides the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,10 +68,13 @@ pub enum FunctionError {
 const FUNCTION_CONFIG: &str = "functionConfig";
 
 /// Runs the function on `input`; relative paths in the functionConfig (`layout`,
-/// `caFile`) resolve against `base_dir` (the function's working directory).
+/// `caFile`) resolve against `base_dir` (the function's working directory). `found`:
+/// the items region and its markers when they were found while the input was read
+/// ([`super::ItemWindows`]); used only when that is the region read now.
 pub fn run(
     input: &[u8],
     base_dir: &Path,
+    found: Option<(Range<usize>, Vec<Marker>)>,
     scanner: &Scanner,
 ) -> Result<FunctionOutput, FunctionError> {
     let list = ResourceList::read(input)?;
@@ -88,11 +92,11 @@ pub fn run(
     // Markers, found in all items' bytes at once.
     let region = run.list.items_region.clone();
     let mut plan = Plan::new(&config);
-    let file = plan.add_file(
-        Path::new("items"),
-        Path::new(STDIN_SCOPE),
-        &input[region.clone()],
-    );
+    let found = match found {
+        Some((read, markers)) if read == region => Found::Markers(markers),
+        _ => Found::in_text(&input[region.clone()]),
+    };
+    let file = plan.add_found(Path::new("items"), Path::new(STDIN_SCOPE), found);
     if let Err(problems) = plan.problems() {
         let region_line = line_at(input, 0, 1, region.start);
         for d in problems.0 {

@@ -1,0 +1,219 @@
+//! Finding the markers of a ResourceList's items while the list is being read: kpt and
+//! kustomize write each item as a `- ` line in column 0 under `items:`, and nothing the
+//! marker finder looks at reaches across such a line (no block scalar or line below a
+//! marker does: the items region holds no `---` line, and an item's keys are indented),
+//! so each complete run of items is searched as soon as it has arrived, while it is in
+//! the processor's cache.
+//!
+//! This is only a head start: the items region found here must be the one
+//! [`super::ResourceList::read`] finds afterwards, else the markers are looked for again
+//! in the region read (and on any marker problem, for the messages of the whole search).
+
+use std::ops::Range;
+
+use memchr::{memchr, memchr_iter, memrchr};
+
+use super::text::unindented_lines;
+use crate::marker::{Marker, find_markers};
+
+/// Where the reading is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Before the `items:` line.
+    Header,
+    /// In the items region.
+    Items,
+    /// Past it.
+    Done,
+    /// Not a list read this way, or a marker problem.
+    Failed,
+}
+
+/// The markers of the items read so far.
+#[derive(Debug)]
+pub struct ItemWindows {
+    phase: Phase,
+    /// The line start up to which column-0 lines were looked at.
+    scanned: usize,
+    /// The items region (its end once known).
+    region: Range<usize>,
+    /// How far the region was searched, and how many lines that holds.
+    done: usize,
+    lines: usize,
+    markers: Vec<Marker>,
+}
+
+impl Default for ItemWindows {
+    fn default() -> Self {
+        ItemWindows {
+            phase: Phase::Header,
+            scanned: 0,
+            region: 0..0,
+            done: 0,
+            lines: 0,
+            markers: Vec::new(),
+        }
+    }
+}
+
+impl ItemWindows {
+    /// Nothing read yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Looks at the complete lines of `text` (everything read so far: the same bytes
+    /// as before, and more) not looked at yet, and searches the complete items.
+    pub fn feed(&mut self, text: &[u8]) {
+        let from = self.scanned;
+        for (start, _) in unindented_lines(&text[from..]) {
+            if matches!(self.phase, Phase::Done | Phase::Failed) {
+                return;
+            }
+            let start = from + start;
+            let Some(newline) = memchr(b'\n', &text[start..]) else {
+                self.scanned = start; // not complete yet
+                return;
+            };
+            let line = &text[start..start + newline];
+            self.scanned = start + newline + 1;
+            match self.phase {
+                Phase::Header if is_items_key(line) => {
+                    self.phase = Phase::Items;
+                    self.region = self.scanned..self.scanned;
+                    self.done = self.scanned;
+                }
+                Phase::Items => match line.first() {
+                    Some(b'-') if line.get(1).is_none_or(|&b| b == b' ') => {
+                        self.search(text, start);
+                    }
+                    None | Some(b'#' | b'\t' | b'\r') => {}
+                    Some(_) => {
+                        self.search(text, start);
+                        self.region.end = start;
+                        if self.phase == Phase::Items {
+                            self.phase = Phase::Done;
+                        }
+                    }
+                },
+                _ => {}
+            }
+        }
+        // Up to the last line break: the line after it may be incomplete.
+        if let Some(newline) = memrchr(b'\n', &text[self.scanned..]) {
+            self.scanned += newline + 1;
+        }
+    }
+
+    /// The items region and its markers (relative to the region's start), once `text`
+    /// is read to its end; `None` when the list was not read this way or a marker has
+    /// a problem.
+    pub fn finish(mut self, text: &[u8]) -> Option<(Range<usize>, Vec<Marker>)> {
+        if self.phase == Phase::Items {
+            self.feed(text);
+        }
+        if self.phase == Phase::Items {
+            self.search(text, text.len());
+            self.region.end = text.len();
+        }
+        (self.phase != Phase::Header && self.phase != Phase::Failed)
+            .then_some((self.region, self.markers))
+    }
+
+    /// Searches the region from where it was left to `end`.
+    fn search(&mut self, text: &[u8], end: usize) {
+        if self.phase == Phase::Failed || end <= self.done {
+            return;
+        }
+        let window = &text[self.done..end];
+        match find_markers(window) {
+            Ok(found) => {
+                let (bytes, lines) = (self.done - self.region.start, self.lines);
+                self.markers
+                    .extend(found.into_iter().map(|m| m.shifted(bytes, lines)));
+            }
+            Err(_) => self.phase = Phase::Failed,
+        }
+        self.lines += memchr_iter(b'\n', window).count();
+        self.done = end;
+    }
+}
+
+/// `items:` alone on its line (spaces or a comment may follow).
+fn is_items_key(line: &[u8]) -> bool {
+    line.strip_prefix(b"items:").is_some_and(|rest| {
+        let rest = rest.trim_ascii();
+        rest.is_empty() || rest.starts_with(b"#")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::krm::ResourceList;
+
+    fn list() -> String {
+        let mut text =
+            String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
+        for n in 0..400 {
+            text.push_str(&format!(
+                "- apiVersion: v1\n  kind: A\n  image: x:{n} # {{\"$imagescan\": \"s{}\"}}\n  data: |\n    - not an item\n    # {{\"$imagescan\": \"no\"}}\n{}",
+                n % 7,
+                "    filler\n".repeat(n % 9)
+            ));
+            if n % 100 == 0 {
+                text.push_str("# a comment in column 0\n\n");
+            }
+        }
+        text.push_str("functionConfig:\n  kind: ImageScan # {\"$imagescan\": \"not-in-items\"}\n");
+        text
+    }
+
+    #[test]
+    fn markers_found_as_the_list_arrives_are_those_of_its_items() {
+        let text = list();
+        let bytes = text.as_bytes();
+        let list = ResourceList::read(bytes).unwrap();
+        let whole = find_markers(&bytes[list.items_region.clone()]).unwrap();
+        assert_eq!(whole.len(), 400);
+        for piece in [1, 5, 64, 999, 65_536, bytes.len()] {
+            let mut windows = ItemWindows::new();
+            let mut read = 0;
+            while read < bytes.len() {
+                read = (read + piece).min(bytes.len());
+                windows.feed(&bytes[..read]);
+            }
+            let (region, markers) = windows.finish(bytes).expect("read as items");
+            assert_eq!(region, list.items_region, "pieces of {piece}");
+            assert_eq!(markers, whole, "pieces of {piece}");
+        }
+        // The last item at the end of the input, without a line break.
+        let short = "kind: ResourceList\nitems:\n- a: 1 # {\"$imagescan\": \"s\"}\n- b: 2";
+        let mut windows = ItemWindows::new();
+        windows.feed(short.as_bytes());
+        let (region, markers) = windows.finish(short.as_bytes()).unwrap();
+        assert_eq!(
+            &short[region.clone()],
+            "- a: 1 # {\"$imagescan\": \"s\"}\n- b: 2"
+        );
+        assert_eq!(
+            region,
+            ResourceList::read(short.as_bytes()).unwrap().items_region
+        );
+        assert_eq!(markers.len(), 1);
+    }
+
+    #[test]
+    fn other_lists_and_marker_problems_are_left_to_the_whole_search() {
+        let broken = list().replacen("\"s5\"}", "\"s5\"", 1);
+        for text in [
+            broken.as_str(),
+            "{\"kind\": \"ResourceList\", \"items\": []}",
+            "kind: ResourceList\nitems: []\n",
+        ] {
+            let mut windows = ItemWindows::new();
+            windows.feed(text.as_bytes());
+            assert!(windows.finish(text.as_bytes()).is_none(), "{text:.40}");
+        }
+    }
+}
