@@ -43,19 +43,23 @@ where
     let queue = Mutex::new(jobs.into_iter().enumerate().collect::<VecDeque<_>>());
     let results = Mutex::new((0..count).map(|_| None).collect::<Vec<Option<R>>>());
     let states = Mutex::new(Vec::with_capacity(workers));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                let mut state = init();
-                loop {
-                    let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
-                    let Some((index, job)) = next else { break };
-                    let result = work(&mut state, job);
-                    results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
-                }
-                states.lock().unwrap_or_else(|e| e.into_inner()).push(state);
-            });
+    let worker = || {
+        let mut state = init();
+        loop {
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
+            let Some((index, job)) = next else { break };
+            let result = work(&mut state, job);
+            results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
         }
+        states.lock().unwrap_or_else(|e| e.into_inner()).push(state);
+    };
+    std::thread::scope(|scope| {
+        // The calling thread is one of the workers: quick jobs (a warm cache, a few small
+        // files) are often all done before the other threads are even scheduled.
+        for _ in 1..workers {
+            scope.spawn(worker);
+        }
+        worker();
     });
     let results = results
         .into_inner()

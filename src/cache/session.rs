@@ -106,6 +106,52 @@ impl<'c> EntrySession<'c> {
         Ok(Lookup { value, status })
     }
 
+    /// What [`EntrySession::tags`] serves at once, without locking or refreshing: the
+    /// tag list when the entry holds it fresh for `interval`. `None` when it is stale,
+    /// missing or unreadable — then [`EntrySession::tags`] decides.
+    pub fn fresh_tags(&mut self, interval: Duration) -> Option<Lookup<&TagList>> {
+        let age = self.fresh_age(&Item::Tags, interval)?;
+        let value = self.current()?.tags.as_ref()?;
+        Some(Lookup {
+            value,
+            status: CacheStatus::Fresh { age },
+        })
+    }
+
+    /// [`EntrySession::fresh_tags`] for the digest of `tag` (see
+    /// [`EntrySession::digest`]).
+    pub fn fresh_digest(
+        &mut self,
+        tag: &str,
+        platform: Option<&Platform>,
+        interval: Duration,
+    ) -> Option<Lookup<String>> {
+        let platform = platform.map(Platform::to_string);
+        let item = Item::Digest {
+            tag: tag.to_owned(),
+            platform: platform.clone(),
+        };
+        let age = self.fresh_age(&item, interval)?;
+        let value = self
+            .current()?
+            .digest(tag, platform.as_deref())?
+            .digest
+            .clone();
+        Some(Lookup {
+            value,
+            status: CacheStatus::Fresh { age },
+        })
+    }
+
+    /// The age of `item` in the entry (read once), when younger than `interval`: the
+    /// first step of a lookup alone.
+    fn fresh_age(&mut self, item: &Item, interval: Duration) -> Option<Duration> {
+        let now = self.cache.now();
+        let at = self.read().ok()??.fetched_at(item)?;
+        let age = Duration::from_secs(now.saturating_sub(at));
+        (age < interval).then_some(age)
+    }
+
     /// Ends the session: writes what it refreshed (one write for all its lookups), then
     /// releases the lock.
     pub fn finish(mut self) -> Result<(), CacheError> {

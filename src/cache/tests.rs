@@ -116,6 +116,44 @@ fn missing_then_fresh_then_stale() {
 }
 
 #[test]
+fn fresh_answers_alone_are_served_without_the_lookup() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(dir.path()).unwrap().with_clock(T0);
+    assert!(
+        cache.session(&key()).fresh_tags(INTERVAL).is_none(),
+        "missing"
+    );
+    fill(&cache, &key(), &["1.0", "1.1"]);
+    let got = cache.session(&key()).fresh_digest("1.1", None, INTERVAL);
+    assert!(got.is_none(), "no digest cached");
+    cache
+        .digest(&key(), "1.1", None, INTERVAL, ONLINE, || {
+            Ok::<_, Down>("sha256:aa".to_owned())
+        })
+        .unwrap();
+
+    let later = cache.clone().with_clock(T0 + 299);
+    let mut session = later.session(&key());
+    let got = session.fresh_tags(INTERVAL).unwrap();
+    assert_eq!(got.value.tags, tags(&["1.0", "1.1"]));
+    assert_eq!(
+        got.status,
+        CacheStatus::Fresh {
+            age: Duration::from_secs(299)
+        }
+    );
+    let got = session.fresh_digest("1.1", None, INTERVAL).unwrap();
+    assert_eq!(got.value, "sha256:aa");
+    assert!(session.fresh_digest("1.0", None, INTERVAL).is_none());
+    session.finish().unwrap();
+
+    let stale = cache.clone().with_clock(T0 + 300);
+    let mut session = stale.session(&key());
+    assert!(session.fresh_tags(INTERVAL).is_none(), "stale");
+    assert!(session.fresh_digest("1.1", None, INTERVAL).is_none());
+}
+
+#[test]
 fn zero_interval_always_refreshes() {
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::open(dir.path()).unwrap().with_clock(T0);

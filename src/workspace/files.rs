@@ -71,7 +71,7 @@ impl Files {
         let options = LoadOptions {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             memory_limit: u64::MAX,
-            workers: readers(),
+            workers: readers_for(list.len()),
         };
         let held = load(shown, &list, &options, |_, _| ())?.held;
         Ok(Files {
@@ -163,4 +163,18 @@ impl Files {
 /// scales with cores, little beyond).
 pub fn readers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// How many files a reader thread is worth: below this, starting and joining a thread
+/// (milliseconds on a loaded machine) costs more than reading the files.
+const FILES_PER_READER: usize = 32;
+
+/// [`readers`] for `files` files: one for a few (an app's overlay and base), more as
+/// they add up.
+pub fn readers_for(files: usize) -> usize {
+    if files <= FILES_PER_READER {
+        // Without asking the system (it reads the cgroup's CPU quota files).
+        return 1;
+    }
+    readers().min(files.div_ceil(FILES_PER_READER))
 }
