@@ -11,10 +11,10 @@
 
 use std::ops::Range;
 
-use memchr::{memchr, memchr_iter, memrchr};
+use memchr::{memchr, memrchr};
 
 use super::text::unindented_lines;
-use crate::marker::{Marker, find_markers};
+use crate::marker::{Marker, find_markers, line_breaks};
 
 /// Where the reading is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,12 +129,12 @@ impl ItemWindows {
         match find_markers(window) {
             Ok(found) => {
                 let (bytes, lines) = (self.done - self.region.start, self.lines);
+                self.lines += line_breaks(window, &found);
                 self.markers
                     .extend(found.into_iter().map(|m| m.shifted(bytes, lines)));
             }
             Err(_) => self.phase = Phase::Failed,
         }
-        self.lines += memchr_iter(b'\n', window).count();
         self.done = end;
     }
 }

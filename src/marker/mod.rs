@@ -33,6 +33,7 @@ pub use form::{FORM_SUFFIXES, Form, MissingDigest, UnknownForm, split_marker_nam
 pub use line::ScalarStyle;
 pub use quoting::needs_quotes;
 pub use windows::DocumentWindows;
+pub(crate) use windows::line_breaks;
 
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,7 @@
 //! the whole text once it is all in memory. The markers are those [`find_markers`]
 //! finds in the whole text (nothing it looks at reaches across a `---` line).
 
-use memchr::memchr_iter;
+use memchr::{memchr_iter, memrchr};
 
 use super::{Marker, find_markers, last_document_start};
 
@@ -51,13 +51,25 @@ impl DocumentWindows {
         match find_markers(window) {
             Ok(found) => {
                 let (done, lines) = (self.done, self.lines);
+                self.lines += line_breaks(window, &found);
                 self.markers
                     .extend(found.into_iter().map(|m| m.shifted(done, lines)));
             }
             Err(_) => self.failed = true,
         }
-        self.lines += memchr_iter(b'\n', window).count();
         self.done = end;
+    }
+}
+
+/// How many line breaks `window` holds, counted only after the line of the last of
+/// its markers `found` (the marker finder counted those before it).
+pub(crate) fn line_breaks(window: &[u8], found: &[Marker]) -> usize {
+    match found.last() {
+        Some(last) => {
+            let line_start = memrchr(b'\n', &window[..last.span.start]).map_or(0, |i| i + 1);
+            last.line - 1 + memchr_iter(b'\n', &window[line_start..]).count()
+        }
+        None => memchr_iter(b'\n', window).count(),
     }
 }
 
@@ -93,6 +105,14 @@ mod tests {
                 windows.finish(bytes).as_ref(),
                 Some(&whole),
                 "pieces of {piece}"
+            );
+        }
+        // Line breaks counted from the last marker's line are all of them.
+        for end in [0, 120, 2000, bytes.len()] {
+            let window = &bytes[..end];
+            assert_eq!(
+                line_breaks(window, &find_markers(window).unwrap()),
+                memchr_iter(b'\n', window).count()
             );
         }
         // A marker problem anywhere: `None`, for the whole text to be searched.
