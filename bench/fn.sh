@@ -4,7 +4,7 @@
 # missing, then times `imagescan fn < LIST > /dev/null` against `cat LIST > /dev/null`
 # in the same run. Target: <= 3x cat.
 #
-#   bench/fn.sh [RUNS]
+#   [BASELINE=OTHER_IMAGESCAN] bench/fn.sh [RUNS]   (BASELINE: run another binary in the same alternation)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-15}

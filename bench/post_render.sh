@@ -4,7 +4,7 @@
 # layouts) when missing, then times `imagescan post-render --config C < OUT > /dev/null`
 # against `cat OUT > /dev/null` in the same run. Target: <= 1.5x cat.
 #
-#   bench/post_render.sh [RUNS]
+#   [BASELINE=OTHER_IMAGESCAN] bench/post_render.sh [RUNS]   (BASELINE: run another binary in the same alternation)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-15}

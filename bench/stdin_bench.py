@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Times `COMMAND < FILE > /dev/null` against `cat FILE > /dev/null` in the same run.
 
-Usage: stdin_bench.py FILE RUNS TARGET -- COMMAND...
+Usage: [BASELINE=BINARY] stdin_bench.py FILE RUNS TARGET -- COMMAND...
 Both run alternately, RUNS times each after two warm-up runs (page cache and imagescan
 cache warm), stdout to /dev/null; wall time includes process start-up for both. The
-command must exit 0. Prints medians, minimums, the ratio command/cat and MB/s.
+command must exit 0. Prints medians, minimums, the ratio command/cat (wall medians), MB/s
+and the median CPU time (user + system of the child, from getrusage). With BASELINE set,
+`BASELINE ARGS...` (another imagescan binary, same arguments) runs in the same
+alternation and is reported the same way.
 """
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -16,31 +20,44 @@ import time
 
 def timed(command, path):
     with open(path, "rb") as stdin, open(os.devnull, "wb") as null:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(command, stdin=stdin, stdout=null, check=True)
-        return time.perf_counter() - start
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return wall, cpu
 
 
 def main():
     separator = sys.argv.index("--")
     path, runs, target = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     command = sys.argv[separator + 1:]
-    cat = ["cat"]
+    commands = [["cat"], command]
+    names = ["cat", " ".join(os.path.basename(c) for c in command[:2])]
+    baseline = os.environ.get("BASELINE")
+    if baseline:
+        commands.append([baseline] + command[1:])
+        names.append("baseline " + " ".join(os.path.basename(c) for c in commands[-1][:2]))
     for _ in range(2):
-        timed(cat, path)
-        timed(command, path)
-    cat_times, times = [], []
+        for c in commands:
+            timed(c, path)
+    walls = [[] for _ in commands]
+    cpus = [[] for _ in commands]
     for _ in range(runs):
-        cat_times.append(timed(cat, path))
-        times.append(timed(command, path))
-    cat_median = statistics.median(cat_times)
-    median = statistics.median(times)
+        for i, c in enumerate(commands):
+            wall, cpu = timed(c, path)
+            walls[i].append(wall)
+            cpus[i].append(cpu)
     mb = os.path.getsize(path) / 1e6
-    name = " ".join(os.path.basename(c) for c in command[:2])
+    cat_median = statistics.median(walls[0])
     print(f"{path}: {mb:.1f} MB; {runs} runs each, alternating")
-    print(f"cat  median {cat_median * 1000:7.1f} ms  min {min(cat_times) * 1000:7.1f} ms  {mb / cat_median:7.0f} MB/s")
-    print(f"{name}  median {median * 1000:7.1f} ms  min {min(times) * 1000:7.1f} ms  {mb / median:7.0f} MB/s")
-    print(f"ratio {name}/cat (medians): {median / cat_median:.2f}  (target <= {target})")
+    for name, wall, cpu in zip(names, walls, cpus):
+        median = statistics.median(wall)
+        print(f"{name}  median {median * 1000:7.1f} ms  min {min(wall) * 1000:7.1f} ms  "
+              f"{mb / median:7.0f} MB/s  CPU median {statistics.median(cpu) * 1000:6.1f} ms")
+    for name, wall in list(zip(names, walls))[1:]:
+        print(f"ratio {name}/cat (medians): {statistics.median(wall) / cat_median:.2f}  (target <= {target})")
 
 
 if __name__ == "__main__":
