@@ -8,7 +8,7 @@
 # plugin server unpacks the repository. Target: under 10% of kustomize's own time.
 # In the APPS-app repository, SAMPLE apps spread evenly over it are timed (all: 0): the
 # repository keeps all APPS apps, so what imagescan walks is the same; with the defaults
-# (15 demo runs, 20 of 200 apps × 5 runs) it takes 5–8 minutes on 2 loaded cores.
+# (15 demo runs, 20 of 200 apps × 5 runs) it took 2.5–4.5 minutes on 2 loaded cores.
 #
 #   bench/argocd.sh [RUNS_DEMO] [RUNS_REPO] [APPS] [SAMPLE]
 #   IMAGESCAN=target/release/imagescan bench/argocd.sh   # skip the build
