@@ -323,6 +323,42 @@ fn helm_chart_with_markers_in_values_and_a_template_helm3() {
     helm_case(Some(kube_tools::helm3()));
 }
 
+/// A chart reads its directory and the values files given: one elsewhere in the
+/// repository has its marker resolved; another chart's broken marker is not this app's.
+#[test]
+fn helm_values_file_elsewhere_in_the_repository_is_resolved() {
+    let scratch = tempfile::tempdir().unwrap();
+    let server = plugin_server(scratch.path(), None);
+    let repo = repo(&[
+        ("deploy/charts/web/Chart.yaml", CHART),
+        ("deploy/charts/web/values.yaml", VALUES),
+        ("deploy/charts/web/templates/deployment.yaml", TEMPLATE),
+        (
+            "deploy/envs/prod.yaml",
+            "metrics:\n  image: registry.example.com/team/web:1.0.0 # {\"$imagescan\": \"web\"}\n",
+        ),
+        (
+            "deploy/charts/other/values.yaml",
+            "image: x:1 # {\"$imagescan\": \"missing\"}\n",
+        ),
+    ]);
+    let request = Request::new(repo.path(), "deploy/charts/web").parameter(
+        "values-files",
+        ParamValue::Array(vec!["../../envs/prod.yaml".into()]),
+    );
+    let generated = server.generate(&request);
+    let objects = assert_ok(&generated);
+    assert_eq!(
+        images(object(&objects, "Deployment", "web")),
+        ["registry.example.com/team/web:2.0.0"; 3]
+    );
+    assert!(
+        !generated.stderr().contains("missing"),
+        "{}",
+        generated.stderr()
+    );
+}
+
 #[test]
 fn helm_values_file_outside_the_repository_is_refused() {
     let scratch = tempfile::tempdir().unwrap();
