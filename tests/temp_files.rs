@@ -204,15 +204,24 @@ fn sigkill_during_resolve_write_leaves_nothing_after_the_next_run() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(whole * (round + 2) / 8);
-        child.kill().unwrap();
+        if round == 0 {
+            // One kill certain to land while writing, whatever the machine's load: as
+            // soon as the first temporary file shows.
+            while child.try_wait().unwrap().is_none() && ours_under(&demo).is_empty() {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        } else {
+            std::thread::sleep(whole * (round + 1) / 7);
+        }
+        let _ = child.kill();
         child.wait().unwrap();
         left_after_kill += ours_under(&demo).len();
         let next = run(repo.root(), &["resolve", "demo", "--write"]);
         assert_exit(&next, 0);
         assert_eq!(ours_under(&demo), Vec::<PathBuf>::new(), "round {round}");
     }
-    // Kills spread over the run land in the write phase, where every temporary file
-    // exists before the renames (487 files over the six rounds in one run here).
+    // The first kill lands in the write phase, where every temporary file exists before
+    // the renames; the others are spread over the run (487 files over the six rounds in
+    // one run here).
     assert!(left_after_kill > 0, "no kill landed while writing");
 }
