@@ -7,13 +7,11 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use saphyr::{LoadableYamlNode as _, Yaml};
+use saphyr::Yaml;
 
 use super::inside::local;
+use super::yaml;
 use super::{Reads, Unfollowed};
-
-/// A chart file larger than this is not followed.
-const MAX_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Follows the chart in `dir`, with the values files given (relative to `dir`).
 pub(super) fn follow(
@@ -63,20 +61,10 @@ fn chart(dir: &Path, reads: &mut Reads, seen: &mut HashSet<PathBuf>) -> Result<(
 
 /// The `repository` of each entry of the file's `dependencies`.
 fn dependencies(file: &Path) -> Result<Vec<String>, String> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(MAX_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(format!("larger than {} MiB", MAX_BYTES >> 20));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())?;
-    crate::yaml_depth::check(&text).map_err(|deep| format!("{deep} (line {})", deep.line))?;
-    let docs = Yaml::load_from_str(&text).map_err(|e| format!("not YAML: {e}"))?;
-    let Some(list) = docs
-        .first()
-        .and_then(|doc| doc.as_mapping_get("dependencies"))
+    let text = yaml::read(file)?;
+    let doc = yaml::first_document(&text)?;
+    let Some(list) = doc
+        .as_mapping_get("dependencies")
         .and_then(Yaml::as_sequence)
     else {
         return Ok(Vec::new());

@@ -14,17 +14,15 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use saphyr::{LoadableYamlNode as _, Yaml};
+use saphyr::Yaml;
 
 use super::inside::{Local, local};
+use super::yaml;
 use super::{Reads, Unfollowed};
 
 /// The names kustomize looks for in a directory, in its order.
 pub const KUSTOMIZATION_NAMES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// A kustomization file larger than this is not followed (real ones are a few KiB).
-const MAX_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Follows the kustomization in `dir` and everything it references into `reads`.
 pub(super) fn follow(dir: &Path, reads: &mut Reads) -> Result<(), Unfollowed> {
@@ -71,8 +69,9 @@ impl Walker<'_> {
             file: self.reads.relative(&file),
             reason,
         };
-        let text = read(&file).map_err(unfollowed)?;
-        let doc = parse(&text).map_err(unfollowed)?;
+        let text = yaml::read(&file).map_err(unfollowed)?;
+        // kustomize decodes the first document and ignores the others.
+        let doc = yaml::first_document(&text).map_err(unfollowed)?;
         let refs = references(&doc).map_err(unfollowed)?;
         if let Some(local) = local(dir, name, &self.reads.root.clone()) {
             self.reads.add_file(&local.lexical, &local.canonical);
@@ -104,30 +103,6 @@ impl Walker<'_> {
             _ => Ok(()),
         }
     }
-}
-
-/// The kustomization file's text.
-fn read(file: &Path) -> Result<String, String> {
-    use std::io::Read as _;
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(MAX_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(format!("larger than {} MiB", MAX_BYTES >> 20));
-    }
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
-}
-
-/// The kustomization document (`Null` when empty): the first, as kustomize reads.
-fn parse(text: &str) -> Result<Yaml<'_>, String> {
-    crate::yaml_depth::check(text).map_err(|deep| format!("{deep} (line {})", deep.line))?;
-    let docs = Yaml::load_from_str(text).map_err(|e| format!("not YAML: {e}"))?;
-    // kustomize decodes the first document and ignores the others.
-    Ok(docs
-        .into_iter()
-        .next()
-        .unwrap_or(Yaml::Value(saphyr::Scalar::Null)))
 }
 
 /// Every reference of a kustomization, with how each is followed; a field of the wrong

@@ -16,6 +16,7 @@
 mod helm;
 mod inside;
 mod kustomize;
+mod yaml;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
