@@ -23,19 +23,20 @@ pub struct FunctionArgs {
 
 /// Runs `imagescan fn`.
 pub fn run(args: &FunctionArgs) -> CliResult {
-    // The items' markers are looked for in each run of items as soon as it has arrived.
+    // The list's column-0 lines are found, and the items' markers looked for in each run
+    // of items, as soon as they have arrived.
     let mut windows = ItemWindows::new();
     let input = read_stream_with(std::io::stdin().lock(), MAX_STDIN_BYTES, |so_far| {
         windows.feed(so_far);
     })
     .context("cannot read stdin")
     .or_failure()?;
-    let found = windows.finish(&input);
+    let ahead = windows.finish(&input);
     let cwd = std::env::current_dir()
         .context("cannot find the working directory")
         .or_failure()?;
     let scanner = Scanner::new(workspace::scan_options(&args.source)?);
-    let output = crate::krm::run(&input, &cwd, found, &scanner).or_invalid()?;
+    let output = crate::krm::run(&input, &cwd, Some(ahead), &scanner).or_invalid()?;
     // kustomize shows stderr when the function fails; kpt shows the results.
     for result in &output.results {
         match result.severity {

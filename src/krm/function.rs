@@ -18,9 +18,10 @@ use super::item::{self, ItemInfo, original_line};
 use super::resource_list::{ReadError, ResourceList};
 use super::results::{KrmResult, Severity, insertion};
 use super::text::{byte_offsets, line_at};
+use super::windows::ReadAhead;
 use crate::config::{ConfigError, ConfigSet, ImageRule, Schema, image_name};
 use crate::diagnostic::Diagnostic;
-use crate::marker::{Marker, encode};
+use crate::marker::encode;
 use crate::scan::Scanner;
 use crate::workspace::text::{STDIN_SCOPE, apply_replacements, write_replaced};
 use crate::workspace::{Found, Plan, Replacement};
@@ -68,16 +69,22 @@ pub enum FunctionError {
 const FUNCTION_CONFIG: &str = "functionConfig";
 
 /// Runs the function on `input`; relative paths in the functionConfig (`layout`,
-/// `caFile`) resolve against `base_dir` (the function's working directory). `found`:
-/// the items region and its markers when they were found while the input was read
-/// ([`super::ItemWindows`]); used only when that is the region read now.
+/// `caFile`) resolve against `base_dir` (the function's working directory). `ahead`: what was
+/// found while the input was read ([`super::ItemWindows`]): the list's structure is read
+/// from its lines, and its items' markers are used when their region is the one read.
 pub fn run(
     input: &[u8],
     base_dir: &Path,
-    found: Option<(Range<usize>, Vec<Marker>)>,
+    ahead: Option<ReadAhead>,
     scanner: &Scanner,
 ) -> Result<FunctionOutput, FunctionError> {
-    let list = ResourceList::read(input)?;
+    let (list, found) = match ahead {
+        Some(ahead) => (
+            ResourceList::read_lines(input, ahead.unindented)?,
+            ahead.items,
+        ),
+        None => (ResourceList::read(input)?, None),
+    };
     let mut run = Run {
         input,
         list,

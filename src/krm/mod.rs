@@ -22,4 +22,4 @@ pub use images::{ImageField, image_fields};
 pub use item::ItemInfo;
 pub use resource_list::{Format, ReadError, ResourceList, Section};
 pub use results::{File, KrmResult, ResourceRef, Severity};
-pub use windows::ItemWindows;
+pub use windows::{ItemWindows, ReadAhead};

@@ -88,7 +88,17 @@ impl ResourceList {
     /// are not validated as UTF-8 here (an item is when it is parsed); everything else
     /// must be UTF-8.
     pub fn read(input: &[u8]) -> Result<Self, ReadError> {
-        if let Some(list) = read_block(input) {
+        Self::read_lines(input, unindented_lines(input))
+    }
+
+    /// [`ResourceList::read`] when the lines of `input` not starting with a space are
+    /// known already (`lines`: what [`unindented_lines`] gives, e.g. found by
+    /// [`super::ItemWindows`] while the input arrived).
+    pub fn read_lines(
+        input: &[u8],
+        lines: impl IntoIterator<Item = (usize, usize)>,
+    ) -> Result<Self, ReadError> {
+        if let Some(list) = read_block(input, lines) {
             return Ok(list);
         }
         read_flow(std::str::from_utf8(input).map_err(|_| ReadError::NotUtf8)?)
@@ -106,8 +116,12 @@ struct Key<'a> {
     line_end: usize,
 }
 
-/// The block-style reader; `None` when the input is not in block style.
-fn read_block(input: &[u8]) -> Option<ResourceList> {
+/// The block-style reader over the lines of `input` not starting with a space; `None`
+/// when the input is not in block style.
+fn read_block(
+    input: &[u8],
+    lines: impl IntoIterator<Item = (usize, usize)>,
+) -> Option<ResourceList> {
     let mut keys: Vec<Key<'_>> = Vec::new();
     // Starts of the `- ` lines in column 0 under `items:` (how kpt and kustomize write
     // items), found in the same pass as the keys.
@@ -115,7 +129,7 @@ fn read_block(input: &[u8]) -> Option<ResourceList> {
     let mut doc_start = None;
     let mut doc_end = input.len();
     // Only lines not starting with a space can be top-level keys or column-0 items.
-    for (this_start, line) in unindented_lines(input) {
+    for (this_start, line) in lines {
         let next = memchr(b'\n', &input[this_start..]).map_or(input.len(), |i| this_start + i + 1);
         let bytes = &input[this_start..next];
         let first = bytes[0];

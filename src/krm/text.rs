@@ -46,6 +46,14 @@ pub struct UnindentedLines<'a> {
 /// How many bytes are looked at together.
 const BLOCK: usize = 64;
 
+impl UnindentedLines<'_> {
+    /// The number of the line being looked at: once the iterator has ended, 1 + the
+    /// number of line breaks in the text.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+}
+
 impl Iterator for UnindentedLines<'_> {
     type Item = (usize, usize);
 

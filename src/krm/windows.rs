@@ -29,12 +29,15 @@ enum Phase {
     Failed,
 }
 
-/// The markers of the items read so far.
+/// The markers of the items read so far, and the lines not starting with a space.
 #[derive(Debug)]
 pub struct ItemWindows {
     phase: Phase,
-    /// The line start up to which column-0 lines were looked at.
+    /// The line start up to which column-0 lines were looked at, and its line number.
     scanned: usize,
+    scanned_line: usize,
+    /// The lines before `scanned` not starting with a space: (start, 1-based number).
+    unindented: Vec<(usize, usize)>,
     /// The items region (its end once known).
     region: Range<usize>,
     /// How far the region was searched, and how many lines that holds.
@@ -43,11 +46,24 @@ pub struct ItemWindows {
     markers: Vec<Marker>,
 }
 
+/// What was found while a list arrived ([`ItemWindows::finish`]).
+#[derive(Debug)]
+pub struct ReadAhead {
+    /// Every line of the text not starting with a space, as [`unindented_lines`] gives
+    /// them: what [`super::ResourceList::read_lines`] reads the list's structure from.
+    pub unindented: Vec<(usize, usize)>,
+    /// The items region and its markers (relative to the region's start); `None` when
+    /// the list was not read this way or a marker has a problem.
+    pub items: Option<(Range<usize>, Vec<Marker>)>,
+}
+
 impl Default for ItemWindows {
     fn default() -> Self {
         ItemWindows {
             phase: Phase::Header,
             scanned: 0,
+            scanned_line: 1,
+            unindented: Vec::new(),
             region: 0..0,
             done: 0,
             lines: 0,
@@ -65,16 +81,16 @@ impl ItemWindows {
     /// Looks at the complete lines of `text` (everything read so far: the same bytes
     /// as before, and more) not looked at yet, and searches the complete items.
     pub fn feed(&mut self, text: &[u8]) {
-        let from = self.scanned;
-        for (start, _) in unindented_lines(&text[from..]) {
-            if matches!(self.phase, Phase::Done | Phase::Failed) {
-                return;
-            }
-            let start = from + start;
+        let (from, from_line) = (self.scanned, self.scanned_line);
+        let mut found = unindented_lines(&text[from..]);
+        for (start, line) in found.by_ref() {
+            let (start, line) = (from + start, from_line + line - 1);
             let Some(newline) = memchr(b'\n', &text[start..]) else {
-                self.scanned = start; // not complete yet
+                // Not complete yet.
+                (self.scanned, self.scanned_line) = (start, line);
                 return;
             };
+            self.unindented.push((start, line));
             let line = &text[start..start + newline];
             self.scanned = start + newline + 1;
             match self.phase {
@@ -99,25 +115,31 @@ impl ItemWindows {
                 _ => {}
             }
         }
-        // Up to the last line break: the line after it may be incomplete.
+        // Up to the last line break: the line after it may be incomplete. The iterator
+        // has counted every line break after `from`.
         if let Some(newline) = memrchr(b'\n', &text[self.scanned..]) {
             self.scanned += newline + 1;
         }
+        self.scanned_line = from_line + found.line() - 1;
     }
 
-    /// The items region and its markers (relative to the region's start), once `text`
-    /// is read to its end; `None` when the list was not read this way or a marker has
-    /// a problem.
-    pub fn finish(mut self, text: &[u8]) -> Option<(Range<usize>, Vec<Marker>)> {
-        if self.phase == Phase::Items {
-            self.feed(text);
+    /// What was found, once `text` is read to its end.
+    pub fn finish(mut self, text: &[u8]) -> ReadAhead {
+        self.feed(text);
+        // The last line, without a line break.
+        if text.get(self.scanned).is_some_and(|&b| b != b' ') {
+            self.unindented.push((self.scanned, self.scanned_line));
         }
         if self.phase == Phase::Items {
             self.search(text, text.len());
             self.region.end = text.len();
         }
-        (self.phase != Phase::Header && self.phase != Phase::Failed)
-            .then_some((self.region, self.markers))
+        let items = (self.phase != Phase::Header && self.phase != Phase::Failed)
+            .then_some((self.region, self.markers));
+        ReadAhead {
+            unindented: self.unindented,
+            items,
+        }
     }
 
     /// Searches the region from where it was left to `end`.
@@ -176,6 +198,8 @@ mod tests {
         let list = ResourceList::read(bytes).unwrap();
         let whole = find_markers(&bytes[list.items_region.clone()]).unwrap();
         assert_eq!(whole.len(), 400);
+        let column0: Vec<_> = unindented_lines(bytes).collect();
+        assert_eq!(column0.len(), 400 + 4 * 2 + 4);
         for piece in [1, 5, 64, 999, 65_536, bytes.len()] {
             let mut windows = ItemWindows::new();
             let mut read = 0;
@@ -183,7 +207,9 @@ mod tests {
                 read = (read + piece).min(bytes.len());
                 windows.feed(&bytes[..read]);
             }
-            let (region, markers) = windows.finish(bytes).expect("read as items");
+            let ahead = windows.finish(bytes);
+            assert_eq!(ahead.unindented, column0, "pieces of {piece}");
+            let (region, markers) = ahead.items.expect("read as items");
             assert_eq!(region, list.items_region, "pieces of {piece}");
             assert_eq!(markers, whole, "pieces of {piece}");
         }
@@ -191,7 +217,12 @@ mod tests {
         let short = "kind: ResourceList\nitems:\n- a: 1 # {\"$imagescan\": \"s\"}\n- b: 2";
         let mut windows = ItemWindows::new();
         windows.feed(short.as_bytes());
-        let (region, markers) = windows.finish(short.as_bytes()).unwrap();
+        let ahead = windows.finish(short.as_bytes());
+        assert_eq!(
+            ahead.unindented,
+            unindented_lines(short.as_bytes()).collect::<Vec<_>>()
+        );
+        let (region, markers) = ahead.items.unwrap();
         assert_eq!(
             &short[region.clone()],
             "- a: 1 # {\"$imagescan\": \"s\"}\n- b: 2"
@@ -213,7 +244,45 @@ mod tests {
         ] {
             let mut windows = ItemWindows::new();
             windows.feed(text.as_bytes());
-            assert!(windows.finish(text.as_bytes()).is_none(), "{text:.40}");
+            let ahead = windows.finish(text.as_bytes());
+            assert!(ahead.items.is_none(), "{text:.40}");
+            // The lines are found all the same, for the reader.
+            let column0: Vec<_> = unindented_lines(text.as_bytes()).collect();
+            assert_eq!(ahead.unindented, column0, "{text:.40}");
+        }
+    }
+
+    #[test]
+    fn the_lines_found_as_the_list_arrives_are_those_of_the_whole_text() {
+        // Other shapes, blank and indented lines, a last line without a line break,
+        // and a list read no further than its header.
+        for text in [
+            "",
+            "\n",
+            " ",
+            "a",
+            "  \n \n",
+            "kind: ResourceList\n\n  x: 1\nitems:\n  - a\n- b\n#c\nfunctionConfig:\n  k: v\nresults: []",
+            "kind: ResourceList\nitems:\n- a\n---\nkind: Other\n...\n",
+            "kind: ResourceList\nfoo: bar\n",
+        ] {
+            let bytes = text.as_bytes();
+            let column0: Vec<_> = unindented_lines(bytes).collect();
+            for piece in 1..=bytes.len().max(1) {
+                let mut windows = ItemWindows::new();
+                let mut read = 0;
+                while read < bytes.len() {
+                    read = (read + piece).min(bytes.len());
+                    windows.feed(&bytes[..read]);
+                }
+                let ahead = windows.finish(bytes);
+                assert_eq!(ahead.unindented, column0, "{text:?} in pieces of {piece}");
+                assert_eq!(
+                    format!("{:?}", ResourceList::read_lines(bytes, ahead.unindented)),
+                    format!("{:?}", ResourceList::read(bytes)),
+                    "{text:?}"
+                );
+            }
         }
     }
 }
