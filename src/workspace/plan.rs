@@ -3,6 +3,7 @@
 //! its outcome, from which every marker's new value and every file's new bytes follow.
 
 use crate::text::ShowPath as _;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -149,10 +150,22 @@ impl<'c> Plan<'c> {
                 return None;
             }
         };
+        // Many markers name the same few scans: each name is looked up once.
+        let config = self.config;
+        let mut by_name: HashMap<&str, Option<&'c Scan>> = HashMap::new();
+        let scans: Vec<Option<&'c Scan>> = markers
+            .iter()
+            .map(|m| {
+                *by_name
+                    .entry(&m.scan)
+                    .or_insert_with(|| config.scan_for_resolved(resolved, &m.scan))
+            })
+            .collect();
+        drop(by_name);
         let mut planned = Vec::with_capacity(markers.len());
         let mut ok = true;
-        for marker in markers {
-            let Some(scan) = self.config.scan_for_resolved(resolved, &marker.scan) else {
+        for (marker, scan) in markers.into_iter().zip(scans) {
+            let Some(scan) = scan else {
                 self.problems
                     .push(MarkerError::undefined_scan(&marker).to_diagnostic(shown));
                 ok = false;
@@ -337,11 +350,16 @@ impl Scanned<'_> {
             .values(file)?
             .into_iter()
             .filter(|(marker, value)| marker.value != *value)
-            .map(|(marker, value)| Replacement {
-                range: marker.span.clone(),
-                bytes: marker::encode(marker.style, &value)
-                    .into_owned()
-                    .into_bytes(),
+            .map(|(marker, value)| {
+                // A plain scalar is written as the value itself: no copy of it.
+                let encoded = match marker::encode(marker.style, &value) {
+                    Cow::Owned(encoded) => Some(encoded),
+                    Cow::Borrowed(_) => None,
+                };
+                Replacement {
+                    range: marker.span.clone(),
+                    bytes: encoded.unwrap_or(value).into_bytes(),
+                }
             })
             .collect())
     }
