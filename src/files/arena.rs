@@ -6,6 +6,12 @@
 //! pages costs ten thousand page faults, and as many page zeroings, where 2 MiB pages cost
 //! twenty (docs/render.md has the figures). Where the kernel gives no huge pages the
 //! advice is a no-op and the arena still works. Nothing is ever freed but the whole arena.
+//!
+//! The first chunk is small (1 MiB) and not advised: a huge page is zeroed whole on its
+//! first touch — and with `defrag=madvise`, the default, the kernel may first compact
+//! memory to find one — which for an app of a few small files (the Argo CD plugin's
+//! usual render) cost more than all the rest of the resolution. A few 4 KiB faults per
+//! small file are cheaper; huge pages start once the files held outgrow the first chunk.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -15,6 +21,9 @@ use memmap2::{Advice, MmapMut};
 
 /// Size of a chunk: virtual address space only, backed as it fills.
 const CHUNK_BYTES: usize = 32 << 20;
+
+/// Size of the first chunk, not advised for huge pages.
+const FIRST_CHUNK_BYTES: usize = 1 << 20;
 
 /// A set of chunks filled by one reader.
 #[derive(Debug, Default)]
@@ -110,12 +119,17 @@ impl Arena {
     }
 
     /// The index of a chunk with `len` bytes free, mapping a new one when the last is
-    /// too full.
+    /// too full: a small one of 4 KiB pages first, then huge-page chunks.
     fn room_for(&mut self, len: usize) -> io::Result<usize> {
         if let Some(last) = self.chunks.last()
             && last.map.len() - last.used >= len
         {
             return Ok(self.chunks.len() - 1);
+        }
+        if self.chunks.is_empty() && len <= FIRST_CHUNK_BYTES {
+            let map = MmapMut::map_anon(FIRST_CHUNK_BYTES)?;
+            self.chunks.push(Chunk { map, used: 0 });
+            return Ok(0);
         }
         let map = MmapMut::map_anon(len.max(CHUNK_BYTES))?;
         // Advice only: a kernel without transparent huge pages keeps 4 KiB pages.
@@ -157,6 +171,33 @@ mod tests {
             assert!(arena.bytes(slot) == content.as_slice());
         }
         assert!(arena.chunks.len() >= 2, "{}", arena.chunks.len());
+    }
+
+    #[test]
+    fn small_files_go_to_a_small_first_chunk_then_huge_page_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut arena = Arena::new();
+        let mut read = |size: usize| {
+            let path = dir.path().join(size.to_string());
+            std::fs::write(&path, vec![b'x'; size]).unwrap();
+            let slot = arena
+                .read(&File::open(&path).unwrap(), size, usize::MAX / 2)
+                .unwrap();
+            assert_eq!(arena.bytes(&slot), vec![b'x'; size].as_slice());
+            arena.chunks.iter().map(|c| c.map.len()).collect::<Vec<_>>()
+        };
+        assert_eq!(read(355), [FIRST_CHUNK_BYTES]);
+        assert_eq!(read(900), [FIRST_CHUNK_BYTES]);
+        // Past the first chunk's room: a huge-page chunk.
+        assert_eq!(read(FIRST_CHUNK_BYTES), [FIRST_CHUNK_BYTES, CHUNK_BYTES]);
+        // A first file larger than the first chunk starts with a huge-page chunk.
+        let mut arena = Arena::new();
+        let path = dir.path().join(FIRST_CHUNK_BYTES.to_string());
+        let file = File::open(&path).unwrap();
+        arena
+            .read(&file, FIRST_CHUNK_BYTES, usize::MAX / 2)
+            .unwrap();
+        assert_eq!(arena.chunks[0].map.len(), CHUNK_BYTES);
     }
 
     #[test]
