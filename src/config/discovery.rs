@@ -320,7 +320,7 @@ pub(crate) enum ReadError {
 /// Reads a file, refusing more than [`MAX_CONFIG_BYTES`].
 pub(crate) fn read_bounded(path: &Path) -> Result<String, ReadError> {
     let file = fs::File::open(path).map_err(ReadError::Io)?;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(crate::fsutil::read_capacity(&file, MAX_CONFIG_BYTES));
     file.take(MAX_CONFIG_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;

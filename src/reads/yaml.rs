@@ -15,7 +15,10 @@ const MAX_BYTES: u64 = 4 * 1024 * 1024;
 pub(super) fn read(file: &Path) -> Result<String, String> {
     let mut bytes = Vec::new();
     std::fs::File::open(file)
-        .and_then(|f| f.take(MAX_BYTES + 1).read_to_end(&mut bytes))
+        .and_then(|f| {
+            bytes.reserve_exact(crate::fsutil::read_capacity(&f, MAX_BYTES));
+            f.take(MAX_BYTES + 1).read_to_end(&mut bytes)
+        })
         .map_err(|e| format!("cannot read it: {e}"))?;
     if bytes.len() as u64 > MAX_BYTES {
         return Err(format!("larger than {} MiB", MAX_BYTES >> 20));

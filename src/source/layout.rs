@@ -426,7 +426,7 @@ enum BoundedError {
 /// Reads a whole file of at most `limit` bytes.
 fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, BoundedError> {
     let file = File::open(path).map_err(BoundedError::Io)?;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(crate::fsutil::read_capacity(&file, limit));
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(BoundedError::Io)?;
