@@ -12,6 +12,8 @@
 #
 #   bench/argocd.sh [RUNS_DEMO] [RUNS_REPO] [APPS] [SAMPLE]
 #   IMAGESCAN=target/release/imagescan bench/argocd.sh   # skip the build
+#   BASELINE=/tmp/imagescan-main bench/argocd.sh         # also time another binary (a copy
+#                                                        # of main's), same alternation
 # Needs: docker-registry, skopeo, curl, python3 and the kube tools (scripts/install-test-deps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +33,10 @@ if [ -n "${IMAGESCAN:-}" ]; then
 else
   cargo build --release --quiet --bin imagescan
   imagescan=$PWD/target/release/imagescan
+fi
+if [ -n "${BASELINE:-}" ]; then
+  BASELINE=$(realpath "$BASELINE")
+  export BASELINE
 fi
 rm -rf "$out" && mkdir -p "$out"
 export IMAGESCAN_CACHE_DIR=$PWD/$out/cache

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times the Argo CD plugin's generate step against the kustomize build it runs.
 
-Usage: argocd_bench.py REPO APPS_FILE RUNS IMAGESCAN KUSTOMIZE [SAMPLE]
+Usage: [BASELINE=BINARY] argocd_bench.py REPO APPS_FILE RUNS IMAGESCAN KUSTOMIZE [SAMPLE]
 
 For each run and each app (of SAMPLE apps spread evenly over APPS_FILE, default all),
 in an order alternating per app:
@@ -13,6 +13,8 @@ in an order alternating per app:
 - the same `IMAGESCAN argocd` with a `kustomize` that does nothing (a shell script
   exiting 0) first in PATH: imagescan's own time, process start-up and the tool's
   spawn included, without kustomize's.
+With BASELINE set (another imagescan binary, e.g. a copy of main's), both imagescan
+commands also run with it, in the same alternation, and its rows are printed too.
 The cache (IMAGESCAN_CACHE_DIR from the environment) must be warm. Wall time includes
 process start-up for all. Prints, over the apps timed: the sum of per-app medians of each
 command, the time imagescan adds (difference of the sums, and the no-op-tool run) and
@@ -61,6 +63,9 @@ def main():
     k_times = {app: [] for app in apps}
     i_times = {app: [] for app in apps}
     n_times = {app: [] for app in apps}
+    baseline = os.environ.get("BASELINE") or None
+    bi_times = {app: [] for app in apps}
+    bn_times = {app: [] for app in apps}
     for run in range(runs):
         for n, app in enumerate(apps):
             env = dict(base_env)
@@ -78,16 +83,20 @@ def main():
             })
             noop_env = dict(env, PATH=noop + ":" + env["PATH"])
 
-            def unpacked_run(times, env):
+            def unpacked_run(times, env, binary=imagescan):
                 unpacked = os.path.join(work, str(uuid.uuid4()))
                 shutil.copytree(repo, unpacked, symlinks=True)
-                times.append(timed([imagescan, "argocd"], os.path.join(unpacked, app), env))
+                times.append(timed([binary, "argocd"], os.path.join(unpacked, app), env))
                 shutil.rmtree(unpacked)
 
             k = lambda: k_times[app].append(timed([kustomize, "build", "."], os.path.join(repo, app), base_env))
             i = lambda: unpacked_run(i_times[app], env)
             o = lambda: unpacked_run(n_times[app], noop_env)
-            for step in ((k, i, o) if (run + n) % 2 == 0 else (o, i, k)):
+            steps = [k, i, o]
+            if baseline:
+                steps += [lambda: unpacked_run(bi_times[app], env, baseline),
+                          lambda: unpacked_run(bn_times[app], noop_env, baseline)]
+            for step in (steps if (run + n) % 2 == 0 else steps[::-1]):
                 step()
     shutil.rmtree(noop)
     k_sum = sum(statistics.median(k_times[a]) for a in apps)
@@ -102,6 +111,16 @@ def main():
           f"{added / k_sum * 100:.1f}% of kustomize (target < 10%)")
     print(f"imagescan, no-op kustomize {n_sum * 1000:9.1f} ms  ({per(n_sum):6.1f} ms/app) = "
           f"{n_sum / k_sum * 100:.1f}% of kustomize")
+    if baseline:
+        bi_sum = sum(statistics.median(bi_times[a]) for a in apps)
+        bn_sum = sum(statistics.median(bn_times[a]) for a in apps)
+        b_added = bi_sum - k_sum
+        print(f"baseline ({baseline})")
+        print(f"  imagescan argocd         {bi_sum * 1000:9.1f} ms  ({per(bi_sum):6.1f} ms/app)")
+        print(f"  added (difference)       {b_added * 1000:9.1f} ms  ({per(b_added):6.1f} ms/app) = "
+              f"{b_added / k_sum * 100:.1f}% of kustomize")
+        print(f"  no-op kustomize          {bn_sum * 1000:9.1f} ms  ({per(bn_sum):6.1f} ms/app) = "
+              f"{bn_sum / k_sum * 100:.1f}% of kustomize")
 
 
 if __name__ == "__main__":
