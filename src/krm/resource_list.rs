@@ -130,15 +130,17 @@ fn read_block(
     let mut doc_end = input.len();
     // Only lines not starting with a space can be top-level keys or column-0 items.
     for (this_start, line) in lines {
-        let next = memchr(b'\n', &input[this_start..]).map_or(input.len(), |i| this_start + i + 1);
-        let bytes = &input[this_start..next];
-        let first = bytes[0];
+        // The next line's start is looked for only where it is needed (not for items).
+        let next_line =
+            || memchr(b'\n', &input[this_start..]).map_or(input.len(), |i| this_start + i + 1);
+        let rest = &input[this_start..];
+        let first = rest[0];
         if first == b' ' || first == b'\t' || first == b'#' || first == b'\n' || first == b'\r' {
             continue;
         }
-        if is_document_marker(bytes) {
+        if is_document_marker(rest) {
             if doc_start.is_none() && keys.is_empty() {
-                doc_start = Some(next);
+                doc_start = Some(next_line());
                 continue;
             }
             doc_end = this_start;
@@ -154,6 +156,7 @@ fn read_block(
             }
             continue;
         }
+        let bytes = &input[this_start..next_line()];
         let trimmed_end = this_start + bytes.trim_ascii_end().len();
         let colon = key_colon(bytes)?;
         let mut after = this_start + colon + 1;
@@ -258,6 +261,7 @@ fn key_colon(line: &[u8]) -> Option<usize> {
     None
 }
 
+/// Whether `line` (a line, or the text from a line's start on) is `---` or `...`.
 fn is_document_marker(line: &[u8]) -> bool {
     (line.starts_with(b"---") || line.starts_with(b"..."))
         && line.get(3).is_none_or(|b| b.is_ascii_whitespace())
