@@ -354,17 +354,21 @@ struct Block {
     content: Option<usize>,
 }
 
+/// The searcher for the start of a `---` line (built once).
+static DOCUMENT_FINDER: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\n---"));
+
 /// The start of the `---` line at or before `before` (a line start), or 0.
+///
+/// Searched forward (vector instructions) from the text's start: the text before the
+/// first marker is short when it is one item or document of a stream, and a backward
+/// search went through it byte by byte when it holds no `---` line.
 fn document_start(text: &[u8], before: usize) -> usize {
-    let finder = memmem::FinderRev::new(b"\n---");
-    let mut end = before;
-    while let Some(at) = finder.rfind(&text[..end]) {
-        if is_document_marker(&text[at + 1..]) {
-            return at + 1;
-        }
-        end = at;
-    }
-    0
+    DOCUMENT_FINDER
+        .find_iter(&text[..before])
+        .filter(|&at| is_document_marker(&text[at + 1..]))
+        .last()
+        .map_or(0, |at| at + 1)
 }
 
 /// The scalar on the line directly below a head comment.
@@ -490,6 +494,33 @@ mod tests {
             }
         }
         until
+    }
+
+    #[test]
+    fn document_starts_are_those_a_backward_search_finds() {
+        // The search as it was: backward from `before`, byte by byte.
+        fn backward(text: &[u8], before: usize) -> usize {
+            let finder = memmem::FinderRev::new(b"\n---");
+            let mut end = before;
+            while let Some(at) = finder.rfind(&text[..end]) {
+                if is_document_marker(&text[at + 1..]) {
+                    return at + 1;
+                }
+                end = at;
+            }
+            0
+        }
+        let text =
+            b"a: 1\n--- |\n  x\n---\nb: 2\n---x\n\n---\r\n...\n--- # c\nc: 3\n   ---\n---\t\nd";
+        let mut found = Vec::new();
+        for before in 0..=text.len() {
+            let start = document_start(text, before);
+            assert_eq!(start, backward(text, before), "before {before}");
+            found.push(start);
+        }
+        found.dedup();
+        // 0, `--- |`, `--- # c` and `---\t` (this check wants a space or tab after `---`).
+        assert_eq!(found.len(), 4, "{found:?}");
     }
 
     #[test]
