@@ -7,7 +7,7 @@
 //! twenty (docs/render.md has the figures). Where the kernel gives no huge pages the
 //! advice is a no-op and the arena still works. Nothing is ever freed but the whole arena.
 //!
-//! The first chunk is small (1 MiB) and not advised: a huge page is zeroed whole on its
+//! The first chunk is small (256 KiB) and not advised: a huge page is zeroed whole on its
 //! first touch — and with `defrag=madvise`, the default, the kernel may first compact
 //! memory to find one — which for an app of a few small files (the Argo CD plugin's
 //! usual render) cost more than all the rest of the resolution. A few 4 KiB faults per
@@ -23,7 +23,7 @@ use memmap2::{Advice, MmapMut};
 const CHUNK_BYTES: usize = 32 << 20;
 
 /// Size of the first chunk, not advised for huge pages.
-const FIRST_CHUNK_BYTES: usize = 1 << 20;
+const FIRST_CHUNK_BYTES: usize = 256 << 10;
 
 /// A set of chunks filled by one reader.
 #[derive(Debug, Default)]
