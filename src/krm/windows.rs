@@ -8,6 +8,8 @@
 //! This is only a head start: the items region found here must be the one
 //! [`super::ResourceList::read`] finds afterwards, else the markers are looked for again
 //! in the region read (and on any marker problem, for the messages of the whole search).
+//! The column-0 lines walked here are kept ([`ReadAhead`]): the list's structure is read
+//! from them ([`super::ResourceList::read_lines`]) without a second pass over the text.
 
 use std::ops::Range;
 
