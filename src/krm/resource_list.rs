@@ -92,7 +92,7 @@ impl ResourceList {
     }
 
     /// [`ResourceList::read`] when the lines of `input` not starting with a space are
-    /// known already (`lines`: what [`unindented_lines`] gives, e.g. found by
+    /// known already (`lines`: what `unindented_lines` gives, e.g. found by
     /// [`super::ItemWindows`] while the input arrived).
     pub fn read_lines(
         input: &[u8],
