@@ -7,9 +7,13 @@
 //! and a tool run in a resolved repository ([`workspace`], [`render`]), the Argo CD
 //! plugin ([`argocd`]), the KRM function ([`krm`]), the Helm post-renderer
 //! ([`postrender`]) and [`writeback`]. The pure cores — [`config`] validation,
-//! [`reference`], [`platform`], [`policy`], [`marker`] — take values and return values;
+//! [`reference`](mod@reference), [`platform`], [`policy`], [`marker`] — take values and return values;
 //! I/O stays at the edges, the library never prints, and each error says its
 //! [`class`] (the exit code it maps to).
+//!
+//! Module docs map the internal data flow and link to private modules: read them with
+//! `cargo doc --document-private-items`.
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod argocd;
 pub mod cache;

@@ -1,7 +1,7 @@
 //! [`Backend`]: where cache entries are kept. The lookup protocol of [`super::Cache`]
 //! (freshness, single flight, stale-if-error) is written once against this interface;
 //! the disk directory ([`super::DiskStore`]) and Redis in front of it
-//! ([`super::RedisStore`]) implement it, so scans, render and writeback never know
+//! ([`super::redis::RedisStore`]) implement it, so scans, render and writeback never know
 //! which one they use.
 
 use std::any::Any;

@@ -3,7 +3,7 @@
 //! One entry per (registry host, repository, credential identity), keyed by a SHA-256
 //! over a serialised [`CacheKey`]; it holds the tag list and the digests looked up, each
 //! with its fetch time, and never a credential. Entries live in a directory
-//! ([`DiskStore`], one JSON file each) or in Redis in front of it ([`RedisStore`], for
+//! ([`DiskStore`], one JSON file each) or in Redis in front of it ([`RedisStore`](redis::RedisStore), for
 //! several machines), both behind one [`Backend`] interface. Many processes share them:
 //! writes are atomic, and a lock per entry makes one process refresh while the others
 //! wait for its result ([`Cache`] documents the protocol).

@@ -22,6 +22,8 @@ use crate::cache::{Age, Cache, DiskStore, ListedEntry};
 pub struct CacheArgs {
     #[command(subcommand)]
     command: CacheCommand,
+    // The help text shows URL syntax, not doc links.
+    #[allow(rustdoc::broken_intra_doc_links)]
     /// The shared cache in Redis to list or clear as well (redis://[:password@]host:port[/db]
     /// or rediss://); the password may come from the file named by
     /// IMAGESCAN_REDIS_PASSWORD_FILE.

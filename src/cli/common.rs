@@ -39,6 +39,8 @@ pub struct SourceArgs {
         value_parser = parse_deadline
     )]
     pub deadline: Duration,
+    // The help text shows URL syntax, not doc links.
+    #[allow(rustdoc::broken_intra_doc_links)]
     /// Share the cache through Redis (redis://[:password@]host:port[/db] or rediss://);
     /// the password may come from the file named by IMAGESCAN_REDIS_PASSWORD_FILE.
     #[arg(

@@ -1,6 +1,6 @@
 //! The input files of every command: listing a directory tree in order, with its
 //! exclusions and symlink rules ([`walk`]); reading the files once, on every core, into
-//! memory ([`load`], [`arena`]); reading stdin whole ([`stream`]); and copying a tree for `render -- CMD` ([`copy`]).
+//! memory ([`load`](mod@load), [`arena`]); reading stdin whole ([`stream`]); and copying a tree for `render -- CMD` ([`copy`]).
 //!
 //! Nothing here knows markers, configuration or documents: it gives bytes and names.
 //! Every command (render, resolve, check, writeback) lists and reads through it.

@@ -2,8 +2,8 @@
 //! kustomize write each item as a `- ` line in column 0 under `items:`, and nothing the
 //! marker finder looks at reaches across such a line (no block scalar or line below a
 //! marker does: the items region holds no `---` line, and an item's keys are indented),
-//! so each complete run of items is searched as soon as it has arrived, while it is in
-//! the processor's cache.
+//! so each item is searched as soon as it has wholly arrived, while it is in the
+//! processor's cache.
 //!
 //! This is only a head start: the items region found here must be the one
 //! [`super::ResourceList::read`] finds afterwards, else the markers are looked for again

@@ -1,7 +1,7 @@
 //! Render (SPEC §7): the manifests of a directory, as one `---`-separated stream.
 //!
 //! This module owns the parts of `render [DIR]` that do not know markers: splitting bytes
-//! into documents and keeping the Kubernetes objects ([`documents`], [`runs`]), and the
+//! into documents and keeping the Kubernetes objects ([`documents`](mod@documents), [`runs`](mod@runs)), and the
 //! second pass's output, the kept documents with the caller's patches as slices written
 //! with `writev` ([`gather`]). Listing and reading the files is [`crate::files`]; the
 //! pipeline that joins them with markers is [`crate::workspace`]. It does not parse

@@ -20,10 +20,10 @@ use redis::Script;
 
 use super::link::Link;
 
-/// Deletes KEYS[1] only if it still holds ARGV[1] (this holder's token).
+/// Deletes `KEYS[1]` only if it still holds `ARGV[1]` (this holder's token).
 const RELEASE: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end"#;
 
-/// Sets KEYS[1] to expire in ARGV[2] ms only if it still holds ARGV[1] (this holder's
+/// Sets `KEYS[1]` to expire in `ARGV[2]` ms only if it still holds `ARGV[1]` (this holder's
 /// token): a lock that expired and was taken by another holder is left alone.
 const EXTEND: &str = r#"if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) else return 0 end"#;
 
