@@ -13,7 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use support::argocd::{Generated, ParamValue, PluginServer, Request};
+use support::argocd::{CommandRun, Generated, ParamValue, PluginServer, Request};
 use support::kube_tools;
 use support::registry::{Pusher, Registry};
 use support::yaml::load_one;
@@ -130,6 +130,31 @@ fn assert_ok(generated: &Generated) -> Vec<Value> {
     objects
 }
 
+/// The generate run of a failed generate: exit `code`, nothing on stdout, and each of
+/// `needles` on stderr.
+fn assert_failed<'g>(generated: &'g Generated, code: i32, needles: &[&str]) -> &'g CommandRun {
+    let run = generated.generate.as_ref().unwrap();
+    assert_eq!(run.code, Some(code), "{}", run.stderr);
+    assert_eq!(run.stdout, "", "nothing on stdout");
+    for needle in needles {
+        assert!(run.stderr.contains(needle), "{needle:?} in: {}", run.stderr);
+    }
+    run
+}
+
+/// A repository with the app `apps/web/overlays/prod` (its kustomization `overlay`) over
+/// `apps/web/base` (`deployment`, and its kustomization `base`).
+fn web_overlay(deployment: &str, base: &str, overlay: &str) -> tempfile::TempDir {
+    repo(&[
+        ("apps/web/base/deployment.yaml", deployment),
+        ("apps/web/base/kustomization.yaml", base),
+        ("apps/web/overlays/prod/kustomization.yaml", overlay),
+    ])
+}
+
+/// The app path of [`web_overlay`].
+const PROD: &str = "apps/web/overlays/prod";
+
 const BASE_DEPLOYMENT: &str = "\
 apiVersion: apps/v1
 kind: Deployment
@@ -151,19 +176,13 @@ spec:
 fn kustomize_overlay_whose_base_holds_the_marker() {
     let scratch = tempfile::tempdir().unwrap();
     let server = plugin_server(scratch.path(), None);
-    let repo = repo(&[
-        ("apps/web/base/deployment.yaml", BASE_DEPLOYMENT),
-        (
-            "apps/web/base/kustomization.yaml",
-            "resources: [deployment.yaml]\n",
-        ),
-        (
-            "apps/web/overlays/prod/kustomization.yaml",
-            "resources: [../../base]\nnamePrefix: prod-\nnamespace: web-prod\n",
-        ),
-    ]);
+    let repo = web_overlay(
+        BASE_DEPLOYMENT,
+        "resources: [deployment.yaml]\n",
+        "resources: [../../base]\nnamePrefix: prod-\nnamespace: web-prod\n",
+    );
     for send_git in [true, false] {
-        let mut request = Request::new(repo.path(), "apps/web/overlays/prod");
+        let mut request = Request::new(repo.path(), PROD);
         request.send_git = send_git;
         assert!(
             server.matches(&request).unwrap(),
@@ -369,43 +388,21 @@ fn helm_values_file_outside_the_repository_is_refused() {
         ParamValue::Array(vec!["../../../../../../etc/passwd".into()]),
     );
     let generated = server.generate(&request);
-    let run = generated.generate.as_ref().unwrap();
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert_eq!(run.stdout, "");
-    assert!(run.stderr.contains("values-files"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("outside the repository"),
-        "{}",
-        run.stderr
-    );
+    assert_failed(&generated, 2, &["values-files", "outside the repository"]);
 }
 
 #[test]
 fn marker_error_fails_with_file_line_and_scan_and_no_output() {
     let scratch = tempfile::tempdir().unwrap();
     let server = plugin_server(scratch.path(), None);
-    let repo = repo(&[
-        ("apps/web/base/deployment.yaml", BASE_DEPLOYMENT),
-        (
-            "apps/web/base/kustomization.yaml",
-            "resources: [deployment.yaml]\n",
-        ),
-        (
-            "apps/web/overlays/prod/kustomization.yaml",
-            "resources: [../../base]\nimages:\n- name: registry.example.com/team/web\n  newTag: 1.0.0 # {\"$imagescan\": \"wbe:tag\"}\n",
-        ),
-    ]);
-    let generated = server.generate(&Request::new(repo.path(), "apps/web/overlays/prod"));
-    let err = generated.objects.as_ref().unwrap_err();
-    let run = generated.generate.as_ref().unwrap();
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert_eq!(run.stdout, "", "nothing on stdout");
-    assert!(
-        run.stderr.contains("kustomization.yaml:4"),
-        "{}",
-        run.stderr
+    let repo = web_overlay(
+        BASE_DEPLOYMENT,
+        "resources: [deployment.yaml]\n",
+        "resources: [../../base]\nimages:\n- name: registry.example.com/team/web\n  newTag: 1.0.0 # {\"$imagescan\": \"wbe:tag\"}\n",
     );
-    assert!(run.stderr.contains("wbe"), "{}", run.stderr);
+    let generated = server.generate(&Request::new(repo.path(), PROD));
+    let err = generated.objects.as_ref().unwrap_err();
+    assert_failed(&generated, 2, &["kustomization.yaml:4", "wbe"]);
     // Argo CD shows the plugin's stderr in its error.
     assert!(err.contains("wbe"), "{err}");
 }
@@ -456,11 +453,7 @@ fn registry_failure_serves_a_warm_cache_and_fails_a_cold_one() {
     let cold_scratch = tempfile::tempdir().unwrap();
     let cold = plugin_server(cold_scratch.path(), None);
     let generated = cold.generate(&request);
-    let run = generated.generate.as_ref().unwrap();
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert_eq!(run.stdout, "");
-    assert!(run.stderr.contains(&host), "{}", run.stderr);
-    assert!(run.stderr.contains("app"), "{}", run.stderr);
+    assert_failed(&generated, 1, &[&host, "app"]);
 }
 
 /// An app reads its own files and its base's, nothing else: another app's broken marker
@@ -499,14 +492,7 @@ fn another_apps_broken_marker_and_configuration_are_not_this_apps() {
 
     // The other app itself fails, on its configuration (shown from its app path).
     let generated = server.generate(&Request::new(repo.path(), "apps/other"));
-    let run = generated.generate.as_ref().unwrap();
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert_eq!(run.stdout, "");
-    assert!(
-        run.stderr.contains("imagescan.yaml:3: not valid YAML"),
-        "{}",
-        run.stderr
-    );
+    assert_failed(&generated, 2, &["imagescan.yaml:3: not valid YAML"]);
 }
 
 /// A marker error in an overlay's base fails the overlay, naming the base's file and
@@ -515,30 +501,13 @@ fn another_apps_broken_marker_and_configuration_are_not_this_apps() {
 fn a_marker_error_in_the_base_fails_the_overlay() {
     let scratch = tempfile::tempdir().unwrap();
     let server = plugin_server(scratch.path(), None);
-    let repo = repo(&[
-        (
-            "apps/web/base/deployment.yaml",
-            &BASE_DEPLOYMENT.replace("\"web\"}", "\"wbe\"}"),
-        ),
-        (
-            "apps/web/base/kustomization.yaml",
-            "resources: [deployment.yaml]\n",
-        ),
-        (
-            "apps/web/overlays/prod/kustomization.yaml",
-            "resources: [../../base]\nnamePrefix: prod-\n",
-        ),
-    ]);
-    let generated = server.generate(&Request::new(repo.path(), "apps/web/overlays/prod"));
-    let run = generated.generate.as_ref().unwrap();
-    assert_eq!(run.code, Some(2), "{}", run.stderr);
-    assert_eq!(run.stdout, "", "nothing on stdout");
-    assert!(
-        run.stderr.contains("apps/web/base/deployment.yaml:14"),
-        "{}",
-        run.stderr
+    let repo = web_overlay(
+        &BASE_DEPLOYMENT.replace("\"web\"}", "\"wbe\"}"),
+        "resources: [deployment.yaml]\n",
+        "resources: [../../base]\nnamePrefix: prod-\n",
     );
-    assert!(run.stderr.contains("wbe"), "{}", run.stderr);
+    let generated = server.generate(&Request::new(repo.path(), PROD));
+    assert_failed(&generated, 2, &["apps/web/base/deployment.yaml:14", "wbe"]);
 }
 
 /// A component and a patch file outside the app path (the base's: kustomize reads a
@@ -643,20 +612,14 @@ fn a_cycle_and_a_base_outside_the_root() {
 fn an_unfollowable_kustomization_resolves_the_whole_repository() {
     let scratch = tempfile::tempdir().unwrap();
     let server = plugin_server(scratch.path(), None);
-    let repo = repo(&[
-        ("apps/web/base/deployment.yaml", BASE_DEPLOYMENT),
-        (
-            "apps/web/base/kustomization.yaml",
-            // kustomize takes the last of duplicated keys; imagescan's YAML parser
-            // refuses them.
-            "resources: [deployment.yaml]\nnamePrefix: a-\nnamePrefix: b-\n",
-        ),
-        (
-            "apps/web/overlays/prod/kustomization.yaml",
-            "resources: [../../base]\n",
-        ),
-    ]);
-    let generated = server.generate(&Request::new(repo.path(), "apps/web/overlays/prod"));
+    let repo = web_overlay(
+        BASE_DEPLOYMENT,
+        // kustomize takes the last of duplicated keys; imagescan's YAML parser refuses
+        // them.
+        "resources: [deployment.yaml]\nnamePrefix: a-\nnamePrefix: b-\n",
+        "resources: [../../base]\n",
+    );
+    let generated = server.generate(&Request::new(repo.path(), PROD));
     let objects = assert_ok(&generated);
     assert_eq!(
         images(object(&objects, "Deployment", "b-web")),
