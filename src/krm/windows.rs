@@ -176,6 +176,17 @@ mod tests {
     use super::*;
     use crate::krm::ResourceList;
 
+    /// What [`ItemWindows`] finds in `bytes` arriving `piece` bytes at a time.
+    fn fed_in_pieces(bytes: &[u8], piece: usize) -> ReadAhead {
+        let mut windows = ItemWindows::new();
+        let mut read = 0;
+        while read < bytes.len() {
+            read = (read + piece).min(bytes.len());
+            windows.feed(&bytes[..read]);
+        }
+        windows.finish(bytes)
+    }
+
     fn list() -> String {
         let mut text =
             String::from("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n");
@@ -203,13 +214,7 @@ mod tests {
         let column0: Vec<_> = unindented_lines(bytes).collect();
         assert_eq!(column0.len(), 400 + 4 * 2 + 4);
         for piece in [1, 5, 64, 999, 65_536, bytes.len()] {
-            let mut windows = ItemWindows::new();
-            let mut read = 0;
-            while read < bytes.len() {
-                read = (read + piece).min(bytes.len());
-                windows.feed(&bytes[..read]);
-            }
-            let ahead = windows.finish(bytes);
+            let ahead = fed_in_pieces(bytes, piece);
             assert_eq!(ahead.unindented, column0, "pieces of {piece}");
             let (region, markers) = ahead.items.expect("read as items");
             assert_eq!(region, list.items_region, "pieces of {piece}");
@@ -217,9 +222,7 @@ mod tests {
         }
         // The last item at the end of the input, without a line break.
         let short = "kind: ResourceList\nitems:\n- a: 1 # {\"$imagescan\": \"s\"}\n- b: 2";
-        let mut windows = ItemWindows::new();
-        windows.feed(short.as_bytes());
-        let ahead = windows.finish(short.as_bytes());
+        let ahead = fed_in_pieces(short.as_bytes(), short.len());
         assert_eq!(
             ahead.unindented,
             unindented_lines(short.as_bytes()).collect::<Vec<_>>()
@@ -244,9 +247,7 @@ mod tests {
             "{\"kind\": \"ResourceList\", \"items\": []}",
             "kind: ResourceList\nitems: []\n",
         ] {
-            let mut windows = ItemWindows::new();
-            windows.feed(text.as_bytes());
-            let ahead = windows.finish(text.as_bytes());
+            let ahead = fed_in_pieces(text.as_bytes(), text.len());
             assert!(ahead.items.is_none(), "{text:.40}");
             // The lines are found all the same, for the reader.
             let column0: Vec<_> = unindented_lines(text.as_bytes()).collect();
@@ -271,13 +272,7 @@ mod tests {
             let bytes = text.as_bytes();
             let column0: Vec<_> = unindented_lines(bytes).collect();
             for piece in 1..=bytes.len().max(1) {
-                let mut windows = ItemWindows::new();
-                let mut read = 0;
-                while read < bytes.len() {
-                    read = (read + piece).min(bytes.len());
-                    windows.feed(&bytes[..read]);
-                }
-                let ahead = windows.finish(bytes);
+                let ahead = fed_in_pieces(bytes, piece);
                 assert_eq!(ahead.unindented, column0, "{text:?} in pieces of {piece}");
                 assert_eq!(
                     format!("{:?}", ResourceList::read_lines(bytes, ahead.unindented)),

@@ -221,28 +221,29 @@ fn is_null(node: &Yaml<'_>) -> bool {
     matches!(node, Yaml::Value(saphyr::Scalar::Null))
 }
 
+/// The entries of a list (absent: none).
+fn entries<'d>(node: Option<&'d Yaml<'d>>, field: &str) -> Result<&'d [Yaml<'d>], String> {
+    match node.filter(|n| !is_null(n)) {
+        None => Ok(&[]),
+        Some(node) => node
+            .as_sequence()
+            .map(Vec::as_slice)
+            .ok_or_else(|| format!("{field}: not a list")),
+    }
+}
+
 /// A list of strings (absent: empty).
 fn strings<'d>(node: Option<&'d Yaml<'d>>, field: &str) -> Result<Vec<&'d str>, String> {
-    let Some(node) = node.filter(|n| !is_null(n)) else {
-        return Ok(Vec::new());
-    };
-    let list = node
-        .as_sequence()
-        .ok_or_else(|| format!("{field}: not a list"))?;
-    list.iter()
+    entries(node, field)?
+        .iter()
         .map(|item| scalar_str(item).ok_or_else(|| format!("{field}: an entry is not a string")))
         .collect()
 }
 
 /// A list of mappings (absent: empty).
 fn maps<'d>(node: Option<&'d Yaml<'d>>, field: &str) -> Result<Vec<&'d Yaml<'d>>, String> {
-    let Some(node) = node.filter(|n| !is_null(n)) else {
-        return Ok(Vec::new());
-    };
-    let list = node
-        .as_sequence()
-        .ok_or_else(|| format!("{field}: not a list"))?;
-    list.iter()
+    entries(node, field)?
+        .iter()
         .map(|item| {
             item.as_mapping()
                 .map(|_| item)
