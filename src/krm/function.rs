@@ -207,7 +207,7 @@ pub fn run(
         if value != field.value {
             replacements.push(Replacement {
                 range: field.range,
-                bytes: encode(field.style, &value).into_owned().into_bytes(),
+                bytes: encode(field.style, &value).as_bytes().into(),
             });
         }
     }

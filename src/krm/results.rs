@@ -140,7 +140,7 @@ pub fn insertion(list: &ResourceList, input: &[u8], results: &[KrmResult]) -> Op
     let objects: Vec<String> = results.iter().map(KrmResult::json).collect();
     let at = |pos: usize, text: String| Replacement {
         range: pos..pos,
-        bytes: text.into_bytes(),
+        bytes: text.into_bytes().into(),
     };
     Some(match (list.format, &list.results) {
         (Format::Flow, None) => at(list.end, format!(", \"results\": [{}]", objects.join(", "))),
@@ -158,7 +158,7 @@ pub fn insertion(list: &ResourceList, input: &[u8], results: &[KrmResult]) -> Op
                     memchr::memchr(b'\n', value).map_or(section.range.end, |i| start + i);
                 Replacement {
                     range: start..line_end,
-                    bytes: block_entries(&objects, "", true).into_bytes(),
+                    bytes: block_entries(&objects, "", true).into_bytes().into(),
                 }
             }
         }

@@ -40,8 +40,9 @@ pub struct ItemWindows {
     scanned_line: usize,
     /// The lines before `scanned` not starting with a space: (start, 1-based number).
     unindented: Vec<(usize, usize)>,
-    /// The items region (its end once known).
+    /// The items region (its end once known), and the number of its first line.
     region: Range<usize>,
+    region_line: usize,
     /// How far the region was searched, and how many lines that holds.
     done: usize,
     lines: usize,
@@ -67,6 +68,7 @@ impl Default for ItemWindows {
             scanned_line: 1,
             unindented: Vec::new(),
             region: 0..0,
+            region_line: 0,
             done: 0,
             lines: 0,
             markers: Vec::new(),
@@ -85,29 +87,30 @@ impl ItemWindows {
     pub fn feed(&mut self, text: &[u8]) {
         let (from, from_line) = (self.scanned, self.scanned_line);
         let mut found = unindented_lines(&text[from..]);
-        for (start, line) in found.by_ref() {
-            let (start, line) = (from + start, from_line + line - 1);
+        for (start, number) in found.by_ref() {
+            let (start, number) = (from + start, from_line + number - 1);
             let Some(newline) = memchr(b'\n', &text[start..]) else {
                 // Not complete yet.
-                (self.scanned, self.scanned_line) = (start, line);
+                (self.scanned, self.scanned_line) = (start, number);
                 return;
             };
-            self.unindented.push((start, line));
+            self.unindented.push((start, number));
             let line = &text[start..start + newline];
             self.scanned = start + newline + 1;
             match self.phase {
                 Phase::Header if is_items_key(line) => {
                     self.phase = Phase::Items;
                     self.region = self.scanned..self.scanned;
+                    self.region_line = number + 1;
                     self.done = self.scanned;
                 }
                 Phase::Items => match line.first() {
                     Some(b'-') if line.get(1).is_none_or(|&b| b == b' ') => {
-                        self.search(text, start);
+                        self.search(text, start, Some(number));
                     }
                     None | Some(b'#' | b'\t' | b'\r') => {}
                     Some(_) => {
-                        self.search(text, start);
+                        self.search(text, start, Some(number));
                         self.region.end = start;
                         if self.phase == Phase::Items {
                             self.phase = Phase::Done;
@@ -133,7 +136,7 @@ impl ItemWindows {
             self.unindented.push((self.scanned, self.scanned_line));
         }
         if self.phase == Phase::Items {
-            self.search(text, text.len());
+            self.search(text, text.len(), None);
             self.region.end = text.len();
         }
         let items = (self.phase != Phase::Header && self.phase != Phase::Failed)
@@ -144,8 +147,9 @@ impl ItemWindows {
         }
     }
 
-    /// Searches the region from where it was left to `end`.
-    fn search(&mut self, text: &[u8], end: usize) {
+    /// Searches the region from where it was left to `end`, a line start whose number
+    /// is `end_line` when known (the line breaks are counted otherwise).
+    fn search(&mut self, text: &[u8], end: usize, end_line: Option<usize>) {
         if self.phase == Phase::Failed || end <= self.done {
             return;
         }
@@ -153,7 +157,10 @@ impl ItemWindows {
         match find_markers(window) {
             Ok(found) => {
                 let (bytes, lines) = (self.done - self.region.start, self.lines);
-                self.lines += line_breaks(window, &found);
+                self.lines = match end_line {
+                    Some(number) => number - self.region_line,
+                    None => lines + line_breaks(window, &found),
+                };
                 self.markers
                     .extend(found.into_iter().map(|m| m.shifted(bytes, lines)));
             }

@@ -3,14 +3,15 @@
 //! its outcome, from which every marker's new value and every file's new bytes follow.
 
 use crate::text::ShowPath as _;
-use std::borrow::Cow;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::{ConfigSet, Scan};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::marker::{self, Change, Edit, Form, Marker, MarkerError, MissingDigest};
+use crate::marker::{self, Change, Edit, Form, Marker, MarkerError, MissingDigest, ScalarStyle};
 use crate::scan::{ScanErrors, ScanJob, ScanOutcome, Scanner};
 
 /// One marker and the scan job that gives its value.
@@ -346,22 +347,36 @@ impl Scanned<'_> {
     /// [`marker::apply`] would), in text order. Applying them to the file's bytes gives
     /// what [`Scanned::rewrite`] gives.
     pub fn replacements(&self, file: &FileMarkers) -> Result<Vec<Replacement>, RewriteError> {
-        Ok(self
-            .values(file)?
-            .into_iter()
-            .filter(|(marker, value)| marker.value != *value)
-            .map(|(marker, value)| {
-                // A plain scalar is written as the value itself: no copy of it.
-                let encoded = match marker::encode(marker.style, &value) {
-                    Cow::Owned(encoded) => Some(encoded),
-                    Cow::Borrowed(_) => None,
-                };
-                Replacement {
-                    range: marker.span.clone(),
-                    bytes: encoded.unwrap_or(value).into_bytes(),
-                }
-            })
-            .collect())
+        // Thousands of markers name a few scans: each value is made once per form and
+        // encoded once per style, and the replacements share the bytes.
+        let mut values: HashMap<(usize, Form), String> = HashMap::new();
+        let mut encoded: HashMap<(usize, Form, ScalarStyle), Arc<[u8]>> = HashMap::new();
+        let mut replacements = Vec::new();
+        for planned in &file.markers {
+            let Some(job) = planned.job else { continue };
+            let marker = &planned.marker;
+            let value = match values.entry((job, marker.form)) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => new.insert(self.value(job, marker.form).map_err(
+                    |source| RewriteError::MissingDigest {
+                        path: file.path.clone(),
+                        line: marker.line,
+                        source,
+                    },
+                )?),
+            };
+            if marker.value == *value {
+                continue;
+            }
+            let bytes = encoded
+                .entry((job, marker.form, marker.style))
+                .or_insert_with(|| marker::encode(marker.style, value).as_bytes().into());
+            replacements.push(Replacement {
+                range: marker.span.clone(),
+                bytes: Arc::clone(bytes),
+            });
+        }
+        Ok(replacements)
     }
 }
 
@@ -370,8 +385,8 @@ impl Scanned<'_> {
 pub struct Replacement {
     /// The range replaced.
     pub range: Range<usize>,
-    /// What is written instead.
-    pub bytes: Vec<u8>,
+    /// What is written instead (shared by the replacements that write the same).
+    pub bytes: Arc<[u8]>,
 }
 
 /// The well-formed markers of a text in which [`marker::find_markers`] found `errors`:

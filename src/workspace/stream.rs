@@ -115,7 +115,7 @@ pub fn render_stream(
                 let bytes = held.bytes(index).expect("held files have runs");
                 let patches = replacements
                     .iter()
-                    .map(|r| (r.range.clone(), r.bytes.as_slice()));
+                    .map(|r| (r.range.clone(), &*r.bytes));
                 stream.runs(bytes, runs, patches);
             }
             Output::Rewritten(bytes) => {

@@ -136,7 +136,7 @@ mod tests {
                 .iter()
                 .map(|(range, bytes)| Replacement {
                     range: range.clone(),
-                    bytes: bytes.to_vec(),
+                    bytes: (*bytes).into(),
                 })
                 .collect();
             let mut applied = Vec::new();
