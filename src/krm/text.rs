@@ -239,7 +239,13 @@ mod tests {
             }
         }
         text.push_str("last-without-newline");
-        for input in [text.as_str(), " a\nb", "\n", "", " ", "a", "  \n \n"] {
+        // Texts ending at, before and after a block's end, with a line break last.
+        let edges: Vec<String> = [63, 64, 65, 127, 128, 129]
+            .iter()
+            .map(|&n| format!("{}\n", " ".repeat(n - 1)))
+            .collect();
+        let inputs = [text.as_str(), " a\nb", "\n", "", " ", "a", "  \n \n"];
+        for input in inputs.into_iter().chain(edges.iter().map(String::as_str)) {
             let bytes = input.as_bytes();
             let mut want = Vec::new();
             for (number, start) in line_starts(bytes, 0..bytes.len()).enumerate() {
@@ -247,11 +253,11 @@ mod tests {
                     want.push((start, number + 1));
                 }
             }
-            assert_eq!(
-                unindented_lines(bytes).collect::<Vec<_>>(),
-                want,
-                "{input:?}"
-            );
+            let mut lines = unindented_lines(bytes);
+            assert_eq!(lines.by_ref().collect::<Vec<_>>(), want, "{input:?}");
+            let breaks = bytes.iter().filter(|&&b| b == b'\n').count();
+            assert_eq!(lines.line(), breaks + 1, "{input:?}");
+            assert_eq!(lines.next(), None);
         }
     }
 
