@@ -325,6 +325,16 @@ fn invalid_function_config_gives_error_results_and_unchanged_items() {
     );
     // The marker in the item was not resolved: nothing is half-applied.
     assert_eq!(got.matches("nginx:1.0 #").count(), 1, "{got}");
+    // A functionConfig kpt read from a file is named by that file.
+    let from_file = input.replace(
+        "  kind: ImageScan\n",
+        "  kind: ImageScan\n  metadata:\n    annotations:\n      internal.config.kubernetes.io/path: 'fn-config.yaml'\n",
+    );
+    let got = stdout(&function(fixture.path(), &from_file));
+    assert!(
+        got.contains("fn-config.yaml:10: spec.imageScans[0].interval: "),
+        "{got}"
+    );
 }
 
 #[test]

@@ -258,7 +258,11 @@ impl Run<'_> {
         };
         let text = std::str::from_utf8(&self.input[section.range.clone()])
             .map_err(|_| ReadError::NotUtf8)?;
-        let display = item::parse(text, super::resource_list::Format::Flow)
+        // The file kpt read it from names it in messages. A functionConfig without kpt's
+        // path annotation (the usual one) is not parsed for it: parsing is most of the
+        // time spent on a configuration, and it is parsed again to be loaded.
+        let display = memchr::memmem::find(text.as_bytes(), item::PATH_ANNOTATION_END)
+            .and_then(|_| item::parse(text, super::resource_list::Format::Flow))
             .and_then(|node| ItemInfo::of(&node).path)
             .unwrap_or_else(|| FUNCTION_CONFIG.to_owned());
         match ConfigSet::from_document(text, Schema::Function, Path::new(&display), base_dir) {

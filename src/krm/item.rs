@@ -12,6 +12,9 @@ const PATH_ANNOTATIONS: [&str; 2] = [
     "internal.config.kubernetes.io/path",
     "config.kubernetes.io/path",
 ];
+/// How both spellings of [`PATH_ANNOTATIONS`] end: a text without it has neither.
+pub const PATH_ANNOTATION_END: &[u8] = b"config.kubernetes.io/path";
+
 /// kpt's annotation giving the item's position among its file's documents.
 const INDEX_ANNOTATIONS: [&str; 2] = [
     "internal.config.kubernetes.io/index",
