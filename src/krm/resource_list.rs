@@ -13,7 +13,7 @@ use std::ops::Range;
 use memchr::memchr;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
-use super::text::{byte_offsets, flow_end, line_starts, unindented_lines};
+use super::text::{Column0Line, byte_offsets, flow_end, line_starts, unindented_lines};
 
 /// How the list is written, which decides how results are added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +88,9 @@ impl ResourceList {
     /// are not validated as UTF-8 here (an item is when it is parsed); everything else
     /// must be UTF-8.
     pub fn read(input: &[u8]) -> Result<Self, ReadError> {
-        Self::read_lines(input, unindented_lines(input))
+        let lines =
+            unindented_lines(input).map(|(start, number)| Column0Line::at(input, start, number));
+        Self::read_lines(input, lines)
     }
 
     /// [`ResourceList::read`] when the lines of `input` not starting with a space are
@@ -96,7 +98,7 @@ impl ResourceList {
     /// [`super::ItemWindows`] while the input arrived).
     pub fn read_lines(
         input: &[u8],
-        lines: impl IntoIterator<Item = (usize, usize)>,
+        lines: impl IntoIterator<Item = Column0Line>,
     ) -> Result<Self, ReadError> {
         if let Some(list) = read_block(input, lines) {
             return Ok(list);
@@ -118,10 +120,7 @@ struct Key<'a> {
 
 /// The block-style reader over the lines of `input` not starting with a space; `None`
 /// when the input is not in block style.
-fn read_block(
-    input: &[u8],
-    lines: impl IntoIterator<Item = (usize, usize)>,
-) -> Option<ResourceList> {
+fn read_block(input: &[u8], lines: impl IntoIterator<Item = Column0Line>) -> Option<ResourceList> {
     let mut keys: Vec<Key<'_>> = Vec::new();
     // Starts of the `- ` lines in column 0 under `items:` (how kpt and kustomize write
     // items), found in the same pass as the keys.
@@ -129,16 +128,21 @@ fn read_block(
     let mut doc_start = None;
     let mut doc_end = input.len();
     // Only lines not starting with a space can be top-level keys or column-0 items.
-    for (this_start, line) in lines {
-        // The next line's start is looked for only where it is needed (not for items).
+    for Column0Line {
+        start: this_start,
+        number: line,
+        head,
+    } in lines
+    {
+        // The next line's start is looked for only where it is needed (not for items),
+        // and the line's bytes read only for keys: the head tells the rest.
         let next_line =
             || memchr(b'\n', &input[this_start..]).map_or(input.len(), |i| this_start + i + 1);
-        let rest = &input[this_start..];
-        let first = rest[0];
+        let first = head[0];
         if first == b' ' || first == b'\t' || first == b'#' || first == b'\n' || first == b'\r' {
             continue;
         }
-        if is_document_marker(rest) {
+        if is_document_marker(&head) {
             if doc_start.is_none() && keys.is_empty() {
                 doc_start = Some(next_line());
                 continue;

@@ -14,6 +14,37 @@ pub fn line_starts(input: &[u8], range: Range<usize>) -> impl Iterator<Item = us
         .filter(move |&s| s < end)
 }
 
+/// A line not starting with a space, with its first bytes: what the ResourceList reader
+/// looks at for each (for the thousands of item lines, no more), kept by
+/// [`super::ItemWindows`] while the line is in the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column0Line {
+    /// Where it starts.
+    pub start: usize,
+    /// Its 1-based number.
+    pub number: usize,
+    /// Its first four bytes; line breaks past its end.
+    pub head: [u8; 4],
+}
+
+impl Column0Line {
+    /// The line of `text` starting at `start`, numbered `number`.
+    pub fn at(text: &[u8], start: usize, number: usize) -> Self {
+        let mut head = [b'\n'; 4];
+        let bytes = &text[start..text.len().min(start + 4)];
+        let line = bytes
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes, |i| &bytes[..i]);
+        head[..line.len()].copy_from_slice(line);
+        Column0Line {
+            start,
+            number,
+            head,
+        }
+    }
+}
+
 /// The start and 1-based number of every line of `text` whose first byte is not a space
 /// (blank lines included), in order.
 ///

@@ -15,7 +15,7 @@ use std::ops::Range;
 
 use memchr::{memchr, memrchr};
 
-use super::text::unindented_lines;
+use super::text::{Column0Line, unindented_lines};
 use crate::marker::{Marker, find_markers, line_breaks};
 
 /// Where the reading is.
@@ -39,7 +39,7 @@ pub struct ItemWindows {
     scanned: usize,
     scanned_line: usize,
     /// The lines before `scanned` not starting with a space: (start, 1-based number).
-    unindented: Vec<(usize, usize)>,
+    unindented: Vec<Column0Line>,
     /// The items region (its end once known), and the number of its first line.
     region: Range<usize>,
     region_line: usize,
@@ -54,7 +54,7 @@ pub struct ItemWindows {
 pub struct ReadAhead {
     /// Every line of the text not starting with a space, as [`unindented_lines`] gives
     /// them: what [`super::ResourceList::read_lines`] reads the list's structure from.
-    pub unindented: Vec<(usize, usize)>,
+    pub unindented: Vec<Column0Line>,
     /// The items region and its markers (relative to the region's start); `None` when
     /// the list was not read this way or a marker has a problem.
     pub items: Option<(Range<usize>, Vec<Marker>)>,
@@ -94,7 +94,7 @@ impl ItemWindows {
                 (self.scanned, self.scanned_line) = (start, number);
                 return;
             };
-            self.unindented.push((start, number));
+            self.unindented.push(Column0Line::at(text, start, number));
             let line = &text[start..start + newline];
             self.scanned = start + newline + 1;
             match self.phase {
@@ -133,7 +133,8 @@ impl ItemWindows {
         self.feed(text);
         // The last line, without a line break.
         if text.get(self.scanned).is_some_and(|&b| b != b' ') {
-            self.unindented.push((self.scanned, self.scanned_line));
+            self.unindented
+                .push(Column0Line::at(text, self.scanned, self.scanned_line));
         }
         if self.phase == Phase::Items {
             self.search(text, text.len(), None);
@@ -183,6 +184,12 @@ mod tests {
     use super::*;
     use crate::krm::ResourceList;
 
+    fn column0_lines(text: &[u8]) -> Vec<Column0Line> {
+        unindented_lines(text)
+            .map(|(start, number)| Column0Line::at(text, start, number))
+            .collect()
+    }
+
     /// What [`ItemWindows`] finds in `bytes` arriving `piece` bytes at a time.
     fn fed_in_pieces(bytes: &[u8], piece: usize) -> ReadAhead {
         let mut windows = ItemWindows::new();
@@ -218,7 +225,7 @@ mod tests {
         let list = ResourceList::read(bytes).unwrap();
         let whole = find_markers(&bytes[list.items_region.clone()]).unwrap();
         assert_eq!(whole.len(), 400);
-        let column0: Vec<_> = unindented_lines(bytes).collect();
+        let column0 = column0_lines(bytes);
         assert_eq!(column0.len(), 400 + 4 * 2 + 4);
         for piece in [1, 5, 64, 999, 65_536, bytes.len()] {
             let ahead = fed_in_pieces(bytes, piece);
@@ -230,10 +237,7 @@ mod tests {
         // The last item at the end of the input, without a line break.
         let short = "kind: ResourceList\nitems:\n- a: 1 # {\"$imagescan\": \"s\"}\n- b: 2";
         let ahead = fed_in_pieces(short.as_bytes(), short.len());
-        assert_eq!(
-            ahead.unindented,
-            unindented_lines(short.as_bytes()).collect::<Vec<_>>()
-        );
+        assert_eq!(ahead.unindented, column0_lines(short.as_bytes()));
         let (region, markers) = ahead.items.unwrap();
         assert_eq!(
             &short[region.clone()],
@@ -257,7 +261,7 @@ mod tests {
             let ahead = fed_in_pieces(text.as_bytes(), text.len());
             assert!(ahead.items.is_none(), "{text:.40}");
             // The lines are found all the same, for the reader.
-            let column0: Vec<_> = unindented_lines(text.as_bytes()).collect();
+            let column0 = column0_lines(text.as_bytes());
             assert_eq!(ahead.unindented, column0, "{text:.40}");
         }
     }
@@ -277,7 +281,7 @@ mod tests {
             "kind: ResourceList\nfoo: bar\n",
         ] {
             let bytes = text.as_bytes();
-            let column0: Vec<_> = unindented_lines(bytes).collect();
+            let column0 = column0_lines(bytes);
             for piece in 1..=bytes.len().max(1) {
                 let ahead = fed_in_pieces(bytes, piece);
                 assert_eq!(ahead.unindented, column0, "{text:?} in pieces of {piece}");

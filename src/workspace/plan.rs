@@ -357,13 +357,15 @@ impl Scanned<'_> {
             let marker = &planned.marker;
             let value = match values.entry((job, marker.form)) {
                 Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(new) => new.insert(self.value(job, marker.form).map_err(
-                    |source| RewriteError::MissingDigest {
-                        path: file.path.clone(),
-                        line: marker.line,
-                        source,
-                    },
-                )?),
+                Entry::Vacant(new) => {
+                    new.insert(self.value(job, marker.form).map_err(|source| {
+                        RewriteError::MissingDigest {
+                            path: file.path.clone(),
+                            line: marker.line,
+                            source,
+                        }
+                    })?)
+                }
             };
             if marker.value == *value {
                 continue;

@@ -113,9 +113,7 @@ pub fn render_stream(
         match output {
             Output::Runs(runs, replacements) => {
                 let bytes = held.bytes(index).expect("held files have runs");
-                let patches = replacements
-                    .iter()
-                    .map(|r| (r.range.clone(), &*r.bytes));
+                let patches = replacements.iter().map(|r| (r.range.clone(), &*r.bytes));
                 stream.runs(bytes, runs, patches);
             }
             Output::Rewritten(bytes) => {
