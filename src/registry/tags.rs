@@ -52,7 +52,14 @@ impl RegistryClient {
                     detail: json_detail(&source),
                 }
             })?;
-            tags.extend(page.tags.unwrap_or_default());
+            let page = page.tags.unwrap_or_default();
+            // A single page (the usual case) is taken as it is, not copied element by
+            // element into the list.
+            if tags.is_empty() {
+                tags = page;
+            } else {
+                tags.extend(page);
+            }
             pages += 1;
             let too_long = |what, limit| RegistryError::ListingTooLong {
                 host: self.host().to_owned(),
