@@ -3,6 +3,7 @@
 # (10,000 items, ~20 MB, 5,000 markers over 50 scans served from OCI layouts) when
 # missing, then times `imagescan fn < LIST > /dev/null` against `cat LIST > /dev/null`
 # in the same run. Target: <= 3x cat.
+# PIPE=in|both: through pipes as kpt and kustomize give and take it (bench/stdin_bench.py).
 #
 #   [BASELINE=OTHER_IMAGESCAN] bench/fn.sh [RUNS]   (BASELINE: run another binary in the same alternation)
 set -euo pipefail

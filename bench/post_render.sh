@@ -3,6 +3,7 @@
 # (~20 MB of `helm template` output, 5,000 markers over 50 scans served from OCI
 # layouts) when missing, then times `imagescan post-render --config C < OUT > /dev/null`
 # against `cat OUT > /dev/null` in the same run. Target: <= 1.5x cat.
+# PIPE=in|both: through pipes as Helm gives and takes it (bench/stdin_bench.py).
 #
 #   [BASELINE=OTHER_IMAGESCAN] bench/post_render.sh [RUNS]   (BASELINE: run another binary in the same alternation)
 set -euo pipefail

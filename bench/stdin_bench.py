@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Times `COMMAND < FILE > /dev/null` against `cat FILE > /dev/null` in the same run.
 
-Usage: [BASELINE=BINARY] stdin_bench.py FILE RUNS TARGET -- COMMAND...
+Usage: [BASELINE=BINARY] [PIPE=in|both] stdin_bench.py FILE RUNS TARGET -- COMMAND...
 Both run alternately, RUNS times each after two warm-up runs (page cache and imagescan
 cache warm), stdout to /dev/null; wall time includes process start-up for both. The
 command must exit 0. Prints medians, minimums, the ratio command/cat (wall medians), MB/s
 and the median CPU time (user + system of the child, from getrusage). With BASELINE set,
 `BASELINE ARGS...` (another imagescan binary, same arguments) runs in the same
 alternation and is reported the same way.
+
+PIPE=in gives FILE through a pipe, as Helm, kpt and kustomize do (`cat FILE | COMMAND
+> /dev/null` against `cat FILE | cat > /dev/null`); PIPE=both also takes stdout through a
+pipe (`cat FILE | COMMAND | cat > /dev/null`), as Helm reads it. Wall and CPU are then
+the whole pipeline's (every process of it is a child of this script).
 """
 
 import os
@@ -18,11 +23,33 @@ import sys
 import time
 
 
+PIPE = os.environ.get("PIPE", "")
+
+
+def run(command, path, null):
+    """Runs `command` on `path` (through pipes as PIPE says); raises if any part fails."""
+    if not PIPE:
+        with open(path, "rb") as stdin:
+            subprocess.run(command, stdin=stdin, stdout=null, check=True)
+        return
+    feeder = subprocess.Popen(["cat", path], stdout=subprocess.PIPE)
+    out = subprocess.PIPE if PIPE == "both" else null
+    filt = subprocess.Popen(command, stdin=feeder.stdout, stdout=out)
+    feeder.stdout.close()
+    drain = None
+    if PIPE == "both":
+        drain = subprocess.Popen(["cat"], stdin=filt.stdout, stdout=null)
+        filt.stdout.close()
+    codes = [filt.wait(), feeder.wait()] + ([drain.wait()] if drain else [])
+    if any(codes):
+        raise RuntimeError(f"{command} exited {codes}")
+
+
 def timed(command, path):
-    with open(path, "rb") as stdin, open(os.devnull, "wb") as null:
+    with open(os.devnull, "wb") as null:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run(command, stdin=stdin, stdout=null, check=True)
+        run(command, path, null)
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -51,7 +78,9 @@ def main():
             cpus[i].append(cpu)
     mb = os.path.getsize(path) / 1e6
     cat_median = statistics.median(walls[0])
-    print(f"{path}: {mb:.1f} MB; {runs} runs each, alternating")
+    how = {"": "stdin redirected from the file", "in": "stdin through a pipe from cat",
+           "both": "stdin and stdout through pipes"}[PIPE]
+    print(f"{path}: {mb:.1f} MB; {runs} runs each, alternating; {how}")
     for name, wall, cpu in zip(names, walls, cpus):
         median = statistics.median(wall)
         print(f"{name}  median {median * 1000:7.1f} ms  min {min(wall) * 1000:7.1f} ms  "

@@ -61,13 +61,32 @@ pub enum Findings {
     Json,
 }
 
-/// Standard output as a file, written with `writev` and no buffer in between.
+/// Standard output as a file, written with `writev` and no buffer in between; a pipe
+/// is widened ([`widen_pipe`]).
 pub fn stdout_file() -> Result<File, CliError> {
-    std::io::stdout()
+    let file = std::io::stdout()
         .as_fd()
         .try_clone_to_owned()
         .map(File::from)
-        .map_err(write_error)
+        .map_err(write_error)?;
+    widen_pipe(&file);
+    Ok(file)
+}
+
+/// The size asked for a pipe that carries manifests (stdout of `render`, `fn` and
+/// `post-render`, stdin of the last two): the default limit for unprivileged processes
+/// (`/proc/sys/fs/pipe-max-size`).
+const PIPE_BYTES: usize = 1 << 20;
+
+/// Asks for a 1 MiB buffer on `fd` if it is a smaller pipe, so that 20 MB cross it in
+/// 20 turns of the writer and the reader instead of 320 with the default 64 KiB (Helm 4,
+/// kpt and Argo CD read through one; docs/benchmarks.md has the figures). Anything else,
+/// a larger pipe, or a refusal (the user's pipe quota is spent) is left as it is.
+pub fn widen_pipe(fd: impl AsFd) {
+    let fd = fd.as_fd();
+    if rustix::pipe::fcntl_getpipe_size(fd).is_ok_and(|size| size < PIPE_BYTES) {
+        let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_BYTES);
+    }
 }
 
 /// A failed write to stdout: exit 1.

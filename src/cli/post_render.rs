@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use super::common::{SourceArgs, stdout_file, write_error};
+use super::common::{SourceArgs, stdout_file, widen_pipe, write_error};
 use super::{Classify, CliError, CliResult, Exit, log, workspace};
 use crate::config::ConfigSet;
 use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream_with};
@@ -31,6 +31,7 @@ pub struct PostRenderArgs {
 pub fn run(args: &PostRenderArgs) -> CliResult {
     // Markers are looked for in each run of documents as soon as it has arrived.
     let mut windows = DocumentWindows::new();
+    widen_pipe(std::io::stdin());
     let input = read_stream_with(
         std::io::stdin().lock(),
         DEFAULT_MAX_FILE_BYTES as usize,
