@@ -1,4 +1,4 @@
-//! `imagescan argocd` as Argo CD runs it: plugin/argocd/plugin.yaml under the plugin
+//! `imagescan argocd` as Argo CD runs it: plugin/argocd/install/plugin.yaml under the plugin
 //! server reproduction (tests/support/argocd.rs) — a fresh `_cmp_server/<uuid>` unpack
 //! with and without `.git`, uid 999, a read-only HOME, the sidecar environment of the
 //! kustomize Component, Argo CD's variables and parameters — on the layouts people have:
@@ -36,7 +36,7 @@ fn bin_dir(scratch: &Path, helm: Option<PathBuf>) -> PathBuf {
     bin
 }
 
-/// The plugin server for plugin/argocd/plugin.yaml with the sidecar's environment taken
+/// The plugin server for plugin/argocd/install/plugin.yaml with the sidecar's environment taken
 /// from the kustomize Component (paths below /tmp moved into the server's /tmp, the
 /// cache and secrets directories onto volumes of the server); `helm` is helm 4 unless
 /// another binary is given.
@@ -52,7 +52,10 @@ fn plugin_server(scratch: &Path, helm: Option<PathBuf>) -> PluginServer {
     .unwrap();
     kube_tools::kustomize();
     kube_tools::helm();
-    let mut server = PluginServer::new(&crate_root().join("plugin/argocd/plugin.yaml"), &path);
+    let mut server = PluginServer::new(
+        &crate_root().join("plugin/argocd/install/plugin.yaml"),
+        &path,
+    );
     let patch = load_one(
         &fs::read_to_string(crate_root().join("plugin/argocd/install/repo-server-patch.yaml"))
             .unwrap(),

@@ -151,7 +151,7 @@ fn component_adds_the_sidecar_to_the_repo_server() {
         named(&pod["volumes"], "imagescan-plugin")["configMap"]["name"],
         cm_name
     );
-    let plugin_yaml = fs::read_to_string(plugin_dir().join("plugin.yaml")).unwrap();
+    let plugin_yaml = fs::read_to_string(plugin_dir().join("install/plugin.yaml")).unwrap();
     assert_eq!(config_map["data"]["plugin.yaml"], plugin_yaml);
 
     // Its own /tmp, not the repo-server's.
@@ -215,22 +215,13 @@ fn component_adds_the_sidecar_to_the_repo_server() {
     assert_eq!(init["securityContext"]["runAsUser"], 999);
 }
 
-#[test]
-fn component_plugin_yaml_is_plugin_yaml() {
-    assert_eq!(
-        fs::read(plugin_dir().join("install/plugin.yaml")).unwrap(),
-        fs::read(plugin_dir().join("plugin.yaml")).unwrap(),
-        "plugin/argocd/install/plugin.yaml must be a copy of plugin/argocd/plugin.yaml"
-    );
-}
-
 /// The Helm values install what the Component installs: the same spec (as the chart's
 /// argocd-cmp-cm entry), the same init container and sidecar (plugin.yaml mounted from
 /// argocd-cmp-cm instead of the Component's ConfigMap), the same volumes.
 #[test]
 fn helm_values_install_the_same_plugin() {
     let values = load_one(&fs::read_to_string(plugin_dir().join("helm-values.yaml")).unwrap());
-    let plugin = load_one(&fs::read_to_string(plugin_dir().join("plugin.yaml")).unwrap());
+    let plugin = load_one(&fs::read_to_string(plugin_dir().join("install/plugin.yaml")).unwrap());
     assert_eq!(values["configs"]["cmp"]["create"], true);
     assert_eq!(
         values["configs"]["cmp"]["plugins"]["imagescan"],

@@ -1,4 +1,4 @@
-//! plugin/argocd/plugin.yaml under the reproduction of Argo CD's plugin server
+//! plugin/argocd/install/plugin.yaml under the reproduction of Argo CD's plugin server
 //! (tests/support/argocd.rs): its schema, its discovery on the layouts people have, and
 //! the contract the harness reproduces (environment, user, work directory, timeout,
 //! output parsing), checked with small shell plugins.
@@ -16,7 +16,7 @@ use support::argocd::{ParamValue, PluginConfig, PluginServer, Request};
 use support::kube_tools;
 
 fn plugin_yaml() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("plugin/argocd/plugin.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("plugin/argocd/install/plugin.yaml")
 }
 
 /// The sidecar's PATH: a directory holding `imagescan`, then the kube tools and the system.

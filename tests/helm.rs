@@ -216,6 +216,24 @@ fn helm4_plugin_renders_the_selected_tags_and_hooks() {
     );
 }
 
+/// docs/helm.md's `HELM_PLUGINS=$PWD/plugin` (Helm 4): Helm takes every
+/// `plugin/*/plugin.yaml` for a Helm plugin, so plugin/ must hold no other (Helm 4
+/// warned on every command while Argo CD's plugin.yaml was there).
+#[test]
+fn helm4_plugins_set_to_plugin_dir_loads_our_plugin_and_nothing_else() {
+    let chart = Chart::new(DEPLOYMENT);
+    let out = output(chart.helm(kube_tools::helm()).args(["plugin", "list"]));
+    assert_exit(&out, 0);
+    let listed = stdout(&out);
+    let names: Vec<&str> = listed
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(names, ["imagescan"], "{listed}");
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
 #[test]
 fn helm4_fails_on_a_marker_error_and_the_same_post_render_by_hand_says_why() {
     let chart = Chart::new(&DEPLOYMENT.replace("\"api:tag\"", "\"nope:tag\""));

@@ -1,4 +1,4 @@
-//! The parameters the imagescan plugin announces (plugin/argocd/plugin.yaml), checked and
+//! The parameters the imagescan plugin announces (plugin/argocd/install/plugin.yaml), checked and
 //! typed: `values-files`, `values`, `helm-parameters`, `release-name`. Announced defaults
 //! are not sent by Argo CD; an absent parameter here is the default.
 

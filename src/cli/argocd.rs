@@ -1,5 +1,5 @@
 //! `imagescan argocd`: the `generate` step of the Argo CD config-management plugin
-//! (plugin/argocd/plugin.yaml). Run in the app path of the repository Argo CD unpacked,
+//! (plugin/argocd/install/plugin.yaml). Run in the app path of the repository Argo CD unpacked,
 //! it reads Argo CD's environment ([`crate::argocd::ArgoEnv`]), locates the app in its
 //! repository ([`crate::argocd::locate`]), resolves in place the markers of the files the
 //! app's render reads ([`crate::reads`]; the copy is Argo CD's, thrown away after the
