@@ -194,6 +194,67 @@ fn kpt_shows_an_undefined_scan_and_fails_leaving_the_package_alone() {
     assert_eq!(fs::read_to_string(pkg.join("app.yaml")).unwrap(), broken);
 }
 
+/// `kpt fn render` gives the parent's pipeline its subpackages' items, each annotated
+/// with a path relative to its own package: messages name the file from the package
+/// rendered (`sub/job.yaml`), and the resolved subpackage is written back.
+#[test]
+fn kpt_fn_render_names_a_subpackage_file_from_the_package_rendered() {
+    let fixture = Fixture::new();
+    let pkg = package(&fixture, DEPLOYMENT);
+    write(
+        &pkg,
+        "fn-config.yaml",
+        fs::read_to_string(fixture.path().join("fn-config.yaml"))
+            .unwrap()
+            .replace(
+                "name: images\n",
+                "name: images\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n",
+            ),
+    );
+    write(
+        &pkg,
+        "Kptfile",
+        format!(
+            "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\npipeline:\n  mutators:\n  - exec: \"{BIN} fn\"\n    configPath: fn-config.yaml\n"
+        ),
+    );
+    write(
+        &pkg,
+        "sub/Kptfile",
+        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: sub\n",
+    );
+    let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  template:\n    spec:\n      initContainers:\n      - name: m\n        image: registry.example.com/team/api:v1.0.0 # {\"$imagescan\": \"api\"}\n";
+    write(&pkg, "sub/job.yaml", job);
+    let render = || {
+        output(
+            fixture
+                .client(kube_tools::kpt())
+                .args(["fn", "render", "--allow-exec"])
+                .arg(&pkg),
+        )
+    };
+    let out = render();
+    assert_exit(&out, 0);
+    assert_eq!(
+        fs::read_to_string(pkg.join("sub/job.yaml")).unwrap(),
+        job.replace("api:v1.0.0", "api:v1.2.0")
+    );
+
+    let broken = job.replace("\"api\"", "\"nope\"");
+    write(&pkg, "sub/job.yaml", &broken);
+    let out = render();
+    assert!(!out.status.success(), "kpt must fail: {}", stderr(&out));
+    let shown = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        shown.contains("[error] batch/v1/Job/migrate: sub/job.yaml:10: marker names scan \"nope\""),
+        "{shown}"
+    );
+    assert_eq!(
+        fs::read_to_string(pkg.join("sub/job.yaml")).unwrap(),
+        broken
+    );
+}
+
 /// A kustomization whose transformer is our function as a container, with image rules.
 fn kustomization(fixture: &Fixture) -> PathBuf {
     let dir = fixture.path().join("kz");

@@ -90,6 +90,7 @@ pub fn run(
         list,
         results: Vec::new(),
         item_lines: None,
+        root_package: None,
     };
     let config = match run.config(base_dir)? {
         Some(config) => config,
@@ -244,6 +245,9 @@ struct Run<'a> {
     results: Vec<KrmResult>,
     /// Each item's first line, computed when a message needs it.
     item_lines: Option<Vec<usize>>,
+    /// The outermost kpt package's directory ([`item::root_package`]), read when a
+    /// message needs it.
+    root_package: Option<Option<String>>,
 }
 
 impl Run<'_> {
@@ -312,8 +316,11 @@ impl Run<'_> {
         let range = self.list.items[index].clone();
         let item_line = self.item_lines.as_ref().expect("computed")[index];
         let text = String::from_utf8_lossy(&self.input[range]);
+        let root = self
+            .root_package
+            .get_or_insert_with(|| item::root_package(self.input));
         let info = item::parse(&text, self.list.format)
-            .map(|node| ItemInfo::of(&node))
+            .map(|node| ItemInfo::of(&node).within(root.as_deref()))
             .unwrap_or_default();
         let line = original_line(text.as_bytes(), line - item_line + 1);
         let at = match &info.path {

@@ -15,6 +15,11 @@ const PATH_ANNOTATIONS: [&str; 2] = [
 /// How both spellings of [`PATH_ANNOTATIONS`] end: a text without it has neither.
 pub const PATH_ANNOTATION_END: &[u8] = b"config.kubernetes.io/path";
 
+/// kpt's annotation naming the directory of the package an item was read from (absolute):
+/// `kpt fn render` gives a package's pipeline its subpackages' items too, each with a
+/// path relative to its own package.
+const PACKAGE_ANNOTATION: &str = "internal.config.kubernetes.io/package-path";
+
 /// kpt's annotation giving the item's position among its file's documents.
 const INDEX_ANNOTATIONS: [&str; 2] = [
     "internal.config.kubernetes.io/index",
@@ -41,8 +46,10 @@ pub struct ItemInfo {
     pub name: String,
     /// `metadata.namespace`.
     pub namespace: Option<String>,
-    /// The file kpt read it from.
+    /// The file kpt read it from, relative to its package.
     pub path: Option<String>,
+    /// The directory of its package, as kpt gave it.
+    pub package: Option<String>,
     /// Its position among that file's documents (0-based).
     pub index: Option<usize>,
 }
@@ -107,8 +114,27 @@ impl ItemInfo {
             name: string(metadata.and_then(|m| get(m, "name"))).unwrap_or_default(),
             namespace: string(metadata.and_then(|m| get(m, "namespace"))),
             path: annotation(PATH_ANNOTATIONS),
+            package: string(annotations.and_then(|a| get(a, PACKAGE_ANNOTATION))),
             index: annotation(INDEX_ANNOTATIONS).and_then(|i| i.parse().ok()),
         }
+    }
+
+    /// The item with its file named from `root`, the outermost package's directory
+    /// ([`root_package`]), when its own package is below it: `sub/job.yaml`, not the
+    /// `job.yaml` that kpt gives for a subpackage's file.
+    #[must_use]
+    pub fn within(mut self, root: Option<&str>) -> Self {
+        let below = match (self.package.as_deref(), root) {
+            (Some(package), Some(root)) => package
+                .strip_prefix(root)
+                .and_then(|rest| rest.strip_prefix('/'))
+                .filter(|rest| !rest.is_empty()),
+            _ => None,
+        };
+        if let (Some(below), Some(path)) = (below, &self.path) {
+            self.path = Some(format!("{below}/{path}"));
+        }
+        self
     }
 
     /// How messages name the item: its file and document when known, else kind/name.
@@ -121,6 +147,22 @@ impl ItemInfo {
             (None, _) => format!("{}/{}", self.kind, self.name),
         }
     }
+}
+
+/// The directory of the outermost package whose items are in `text` (a ResourceList as
+/// kpt writes it): the shortest package path among its items' annotations. Read from the
+/// text, without parsing the items, only when a message names an item.
+pub fn root_package(text: &[u8]) -> Option<String> {
+    let key = PACKAGE_ANNOTATION.as_bytes();
+    memchr::memmem::find_iter(text, key)
+        .filter_map(|at| {
+            let rest = text[at + key.len()..].strip_prefix(b": ")?;
+            let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            let value = std::str::from_utf8(&rest[..end]).ok()?;
+            let docs = saphyr::Yaml::load_from_str(value).ok()?;
+            docs.first()?.as_str().map(str::to_owned)
+        })
+        .min_by_key(String::len)
 }
 
 /// The line of the user's file that line `line` (1-based) of a block item was: kpt
@@ -186,6 +228,7 @@ mod tests {
                 name: "web".into(),
                 namespace: None,
                 path: Some("apps/deploy.yaml".into()),
+                package: None,
                 index: Some(2),
             }
         );
@@ -197,6 +240,41 @@ mod tests {
         .unwrap();
         assert_eq!(ItemInfo::of(&json).describe(), "Pod/p");
         assert!(parse("- a\n- b\n", Format::Block).is_none());
+    }
+
+    #[test]
+    fn subpackage_files_are_named_from_the_outermost_package() {
+        let item = |package: &str, path: &str| {
+            format!(
+                "- kind: Job\n  metadata:\n    name: j\n    annotations:\n      internal.config.kubernetes.io/package-path: {package}\n      internal.config.kubernetes.io/path: '{path}'\n"
+            )
+        };
+        let list = format!(
+            "items:\n{}{}{}",
+            item("'/w/pkg/sub'", "job.yaml"),
+            item("\"/w/pkg\"", "app.yaml"),
+            item("/w/pkg/sub/deeper", "x.yaml"),
+        );
+        let root = root_package(list.as_bytes());
+        assert_eq!(root.as_deref(), Some("/w/pkg"));
+        let named = |package: &str, path: &str| {
+            let text = item(package, path);
+            ItemInfo::of(&parse(&text, Format::Block).unwrap())
+                .within(root.as_deref())
+                .describe()
+        };
+        assert_eq!(named("'/w/pkg/sub'", "job.yaml"), "sub/job.yaml");
+        assert_eq!(named("/w/pkg/sub/deeper", "x.yaml"), "sub/deeper/x.yaml");
+        assert_eq!(named("'/w/pkg'", "app.yaml"), "app.yaml");
+        // Not below the root (or no root): as kpt named it.
+        assert_eq!(named("'/w/pkgs/other'", "o.yaml"), "o.yaml");
+        assert_eq!(
+            ItemInfo::of(&parse(&item("'/w/pkg/sub'", "job.yaml"), Format::Block).unwrap())
+                .within(None)
+                .describe(),
+            "job.yaml"
+        );
+        assert_eq!(root_package(KPT_ITEM.as_bytes()), None);
     }
 
     #[test]
