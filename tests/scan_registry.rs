@@ -403,6 +403,135 @@ fn stale_cache_served_when_the_registry_is_down_and_offline_mode() {
     );
 }
 
+/// Sets `mode` on `path` and, for a directory, on everything below it (files get the
+/// mode without the search bits).
+fn chmod_tree(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    if path.is_dir() {
+        for entry in fs::read_dir(path).unwrap() {
+            chmod_tree(&entry.unwrap().path(), mode);
+        }
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    } else {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o666)).unwrap();
+    }
+}
+
+/// A cache directory the process can read but not change — mounted read-only, or warmed
+/// by another user (a KRM function's container runs as `nobody`): the lock cannot be
+/// taken nor the entry written. Fresh entries are served; a stale one is refreshed from
+/// the registry without the lock (a warning each for the lock and the write, the file
+/// left as it was); an entry it may not read is listed again; with the registry gone,
+/// the stale entry is served.
+#[test]
+fn a_cache_it_cannot_lock_or_write_is_read_and_worked_around() {
+    let registry = Registry::anonymous();
+    let host = registry.host();
+    let pusher = Pusher::new(&registry);
+    pusher.tags("team/app", &["1.0.0", "1.1.0"].map(String::from));
+    let env = Env::new();
+    let scans = scan_item("app", &format!("{host}/team/app"), "  interval: 2s\n");
+    let dir = env.workspace(
+        "readonly",
+        &[("imagescan.yaml", &config(&scans, &insecure(&host)))],
+    );
+    let scan = |env: &Env| {
+        let args = ["scan", path_str(&dir), "--output", "json", "--no-digest"];
+        let mut command = env.command(&env.cache(), &args);
+        // Root reads and writes whatever the modes say: run as nobody instead.
+        if rustix::process::geteuid().is_root() {
+            let mut as_nobody = Command::new("setpriv");
+            as_nobody
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(command.get_program())
+                .args(command.get_args());
+            for (key, value) in command.get_envs() {
+                match value {
+                    Some(value) => as_nobody.env(key, value),
+                    None => as_nobody.env_remove(key),
+                };
+            }
+            as_nobody.stdin(Stdio::null());
+            command = as_nobody;
+        }
+        env.record(Run::from(command.output().unwrap()))
+    };
+    let warm = env
+        .run(&["scan", path_str(&dir), "--output", "json", "--no-digest"])
+        .ok();
+    assert_eq!(row(&scan_rows(&warm), "app")["tag"], "1.1.0");
+    chmod_tree(env.root.path(), 0o755);
+    chmod_tree(&env.cache(), 0o555);
+    let entries = files_under(&env.cache());
+    let before: Vec<Vec<u8>> = entries.iter().map(|f| fs::read(f).unwrap()).collect();
+
+    let fresh = scan(&env).ok();
+    assert_eq!(row(&scan_rows(&fresh), "app")["tag"], "1.1.0");
+    assert_eq!(row(&scan_rows(&fresh), "app")["source"], "cache");
+    assert!(!fresh.stderr.contains("warning"), "{}", fresh.stderr);
+
+    pusher.tags("team/app", &["1.2.0".to_owned()]);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let refreshed = scan(&env).ok();
+    assert_eq!(row(&scan_rows(&refreshed), "app")["tag"], "1.2.0");
+    assert_eq!(row(&scan_rows(&refreshed), "app")["source"], "registry");
+    for warning in [
+        "warning: cannot lock cache file",
+        "refreshing without it",
+        "warning: cannot write cache file",
+        "the answer was not cached",
+    ] {
+        assert!(
+            refreshed.stderr.contains(warning),
+            "{warning}: {}",
+            refreshed.stderr
+        );
+    }
+    assert_eq!(
+        files_under(&env.cache()),
+        entries,
+        "no file added or removed"
+    );
+    let after: Vec<Vec<u8>> = entries.iter().map(|f| fs::read(f).unwrap()).collect();
+    assert!(after == before, "the cache files are unchanged");
+
+    // An entry it may not read at all counts as missing: listed again.
+    let entry = entries
+        .iter()
+        .find(|f| f.extension().is_some_and(|e| e == "json"))
+        .expect("the entry file");
+    chmod_tree(entry, 0o000);
+    let unreadable = scan(&env).ok();
+    assert_eq!(row(&scan_rows(&unreadable), "app")["tag"], "1.2.0");
+    assert!(
+        unreadable
+            .stderr
+            .contains("warning: cannot read cache file")
+            && unreadable.stderr.contains("taken as missing"),
+        "{}",
+        unreadable.stderr
+    );
+    assert_eq!(
+        unreadable.stderr.matches("taken as missing").count(),
+        1,
+        "said once: {}",
+        unreadable.stderr
+    );
+    chmod_tree(&env.cache(), 0o555);
+
+    drop(registry);
+    let stale = scan(&env).ok();
+    assert_eq!(row(&scan_rows(&stale), "app")["tag"], "1.1.0");
+    assert_eq!(row(&scan_rows(&stale), "app")["source"], "stale-cache");
+    assert!(
+        stale
+            .stderr
+            .contains("warning: scan app: serving stale tags"),
+        "{}",
+        stale.stderr
+    );
+}
+
 /// Writes secret `name` with `files`.
 fn secret(env: &Env, name: &str, files: &[(&str, &str)]) {
     let dir = env.secrets().join(name);

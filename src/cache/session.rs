@@ -11,6 +11,11 @@
 //! or best effort when dropped). A cold scan with its digest thus reads a missing file
 //! once and writes the entry once, instead of writing the tag list, reading it back
 //! twice and writing it again with the digest.
+//!
+//! A cache the process cannot change (read-only, another user's) is worked around with
+//! a warning ([`super::Cache::take_warnings`]): an entry it cannot read counts as
+//! missing, without the lock the session refreshes as if alone, and a refreshed entry it
+//! cannot write is used, not cached.
 
 use std::time::Duration;
 
@@ -33,6 +38,9 @@ pub struct EntrySession<'c> {
     started: u64,
     /// The entry's lock, once taken; released when the session ends, after the write.
     lock: Option<Locked>,
+    /// The lock could not be taken (a read-only or foreign cache directory): the session
+    /// refreshes without it.
+    unlocked: bool,
     /// Refreshes not written yet, and how long the entry is of use (interval plus
     /// max-stale).
     unwritten: Option<Duration>,
@@ -49,6 +57,7 @@ impl<'c> EntrySession<'c> {
             entry: None,
             started: 0,
             lock: None,
+            unlocked: false,
             unwritten: None,
             succeeded: false,
         }
@@ -167,9 +176,22 @@ impl<'c> EntrySession<'c> {
     fn read(&mut self) -> Result<Option<&Entry>, CacheError> {
         if self.entry.is_none() {
             self.started = self.cache.now();
-            self.entry = Some(self.cache.backend.read(&self.key)?);
+            self.entry = Some(self.read_store()?);
         }
         Ok(self.current())
+    }
+
+    /// The entry as the store holds it now. One this process may not read (another
+    /// user's file) counts as missing, with a warning: it is refreshed, not fatal.
+    fn read_store(&self) -> Result<Option<Entry>, CacheError> {
+        match self.cache.backend.read(&self.key) {
+            Err(error @ CacheError::Read { .. }) => {
+                self.cache
+                    .warn(format!("{}; taken as missing", error_chain(&error)));
+                Ok(None)
+            }
+            result => result,
+        }
     }
 
     /// Writes the refreshes not written yet.
@@ -180,6 +202,14 @@ impl<'c> EntrySession<'c> {
         let entry = self.current().expect("a refresh leaves an entry");
         match self.cache.backend.write(&self.key, entry, keep) {
             Err(_) if !self.succeeded => Ok(()),
+            // The answer is good; only the next process will not find it.
+            Err(error @ CacheError::Write { .. }) => {
+                self.cache.warn(format!(
+                    "{}; the answer was not cached",
+                    error_chain(&error)
+                ));
+                Ok(())
+            }
             result => result,
         }
     }
@@ -221,15 +251,27 @@ impl<'c> EntrySession<'c> {
         // then stale-if-error for max-stale.
         let keep = interval.saturating_add(max_stale);
 
-        if self.lock.is_none() {
+        if self.lock.is_none() && !self.unlocked {
             let now = self.cache.now();
             if let Some(age) = age_of(self.read()?, now)
                 && age < interval
             {
                 return Ok(CacheStatus::Fresh { age });
             }
-            self.lock = Some(self.cache.backend.lock(&self.key)?);
-            self.entry = Some(self.cache.backend.read(&self.key)?);
+            match self.cache.backend.lock(&self.key) {
+                Ok(lock) => self.lock = Some(lock),
+                // A cache mounted read-only, or owned by another user (a container
+                // function run as `nobody`): refresh without the lock, as if alone.
+                Err(error @ CacheError::Lock { .. }) => {
+                    self.cache.warn(format!(
+                        "{}; refreshing without it (other processes may refresh the same entry)",
+                        error_chain(&error)
+                    ));
+                    self.unlocked = true;
+                }
+                Err(error) => return Err(error.into()),
+            }
+            self.entry = Some(self.read_store()?);
         }
         let waited = self.lock.as_ref().is_some_and(|l| l.waited);
         let started = self.started;

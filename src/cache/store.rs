@@ -10,7 +10,7 @@
 //! list, then its digest) share that read, lock and write.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::backend::Backend;
@@ -29,6 +29,8 @@ pub(super) const FAILURE_HOLD: Duration = Duration::from_secs(10);
 pub struct Cache {
     disk: DiskStore,
     pub(super) backend: Arc<dyn Backend>,
+    /// What the lookups worked around (a cache they could not lock or write).
+    warnings: Arc<Mutex<Vec<String>>>,
     /// A fixed clock for unit tests.
     #[cfg(test)]
     now: Option<u64>,
@@ -52,6 +54,7 @@ impl Cache {
         Ok(Self {
             backend: Arc::new(RedisStore::new(redis, disk.clone())),
             disk,
+            warnings: Arc::default(),
             #[cfg(test)]
             now: None,
         })
@@ -64,6 +67,7 @@ impl Cache {
         Self {
             backend: Arc::new(disk.clone()),
             disk,
+            warnings: Arc::default(),
             #[cfg(test)]
             now: None,
         }
@@ -86,9 +90,21 @@ impl Cache {
         self.backend.prefetch(keys);
     }
 
-    /// Problems the backend worked around since the last call (Redis down, garbage…).
+    /// Problems worked around since the last call: Redis down, garbage in it, an
+    /// entry that could not be locked or written.
     pub fn take_warnings(&self) -> Vec<String> {
-        self.backend.take_warnings()
+        let mut warnings = self.backend.take_warnings();
+        warnings.append(&mut self.warnings.lock().unwrap_or_else(PoisonError::into_inner));
+        warnings
+    }
+
+    /// Records a problem a lookup worked around, for [`Cache::take_warnings`] (once,
+    /// however many lookups meet it before it is taken).
+    pub(super) fn warn(&self, warning: String) {
+        let mut warnings = self.warnings.lock().unwrap_or_else(PoisonError::into_inner);
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
+        }
     }
 
     /// When `host`'s quota window ends, if a process sharing the cache recorded one that
