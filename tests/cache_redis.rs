@@ -267,6 +267,57 @@ fn redis_stopped_mid_run_and_restarted_empty_renders_still_succeed() {
     assert_eq!(setup.proxy.requests().len(), before, "served from disk");
 }
 
+/// A replica whose disk cache it cannot change (read-only, another user's) still shares
+/// through Redis: its concurrent renders queue on the Redis lock (one listing per
+/// image), and what they learn is written to Redis for the other replicas.
+#[test]
+fn a_disk_cache_it_cannot_change_still_locks_and_fills_redis() {
+    let redis = RedisServer::start(REDIS_PASSWORD);
+    // Slow listings, so that the renders overlap.
+    let setup = Setup::new(|request, _| {
+        if request.path().ends_with("/tags/list") && request.header("authorization").is_some() {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        None
+    });
+    let cache = redis.url();
+    let readonly = setup.root.path().join("replica-0");
+    fs::create_dir_all(readonly.join("cache")).unwrap();
+    support::cli::chmod_tree(setup.root.path(), 0o755);
+    support::cli::chmod_tree(&readonly, 0o555);
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            support::cli::as_other_user(setup.render(0, &cache))
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let stderr = setup.check(child.wait_with_output().unwrap());
+        assert!(
+            !stderr.contains("warning") || stderr.contains("cannot lock cache file"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(setup.listings("a"), 1, "{:#?}", setup.proxy.requests());
+    assert_eq!(setup.listings("b"), 1, "{:#?}", setup.proxy.requests());
+    assert!(
+        fs::read_dir(readonly.join("cache"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "nothing written to the read-only disk cache"
+    );
+
+    // Another replica is served from Redis alone.
+    let before = setup.proxy.requests().len();
+    setup.check(setup.render(1, &cache).output().unwrap());
+    assert_eq!(setup.proxy.requests().len(), before);
+}
+
 #[test]
 fn garbage_silence_and_foreign_values_degrade_to_the_disk_cache() {
     let redis = RedisServer::start(REDIS_PASSWORD);

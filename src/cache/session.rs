@@ -14,8 +14,9 @@
 //!
 //! A cache the process cannot change (read-only, another user's) is worked around with
 //! a warning ([`super::Cache::take_warnings`]): an entry it cannot read counts as
-//! missing, without the lock the session refreshes as if alone, and a refreshed entry it
-//! cannot write is used, not cached.
+//! missing, without the lock the session refreshes as if alone (with Redis, through its
+//! lock alone), and a refreshed entry it cannot write to disk is used (and still written
+//! to Redis).
 
 use std::time::Duration;
 
@@ -204,10 +205,8 @@ impl<'c> EntrySession<'c> {
             Err(_) if !self.succeeded => Ok(()),
             // The answer is good; only the next process will not find it.
             Err(error @ CacheError::Write { .. }) => {
-                self.cache.warn(format!(
-                    "{}; the answer was not cached",
-                    error_chain(&error)
-                ));
+                self.cache
+                    .warn(format!("{}; not cached there", error_chain(&error)));
                 Ok(())
             }
             result => result,

@@ -153,3 +153,43 @@ pub fn assert_failed(out: &Output, code: i32) {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// `command` as a user who owns none of the test's files when the tests run as root
+/// (root reads and writes whatever the modes say): through `setpriv` as `nobody`, with
+/// the same environment and directory (not its stdin, stdout and stderr: set them on the
+/// result). Unchanged for any other user. Everything it needs must be reachable by
+/// others (see [`chmod_tree`]).
+pub fn as_other_user(command: Command) -> Command {
+    if !rustix::process::geteuid().is_root() {
+        return command;
+    }
+    let mut other = Command::new("setpriv");
+    other
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(command.get_program())
+        .args(command.get_args());
+    if let Some(dir) = command.get_current_dir() {
+        other.current_dir(dir);
+    }
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => other.env(key, value),
+            None => other.env_remove(key),
+        };
+    }
+    other
+}
+
+/// Sets `mode` on `path` and, for a directory, on everything below it (files get the
+/// mode without the search bits).
+pub fn chmod_tree(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            chmod_tree(&entry.unwrap().path(), mode);
+        }
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    } else {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o666)).unwrap();
+    }
+}

@@ -2,7 +2,8 @@
 //! answers of one `MGET` for all the scans of a render, when prefetched), then to disk
 //! when Redis has no entry (it may have lost its data) or is down; writes go to both;
 //! the refresh lock is the disk lock (processes of one machine queue there) and then the
-//! Redis lock (machines queue there).
+//! Redis lock (machines queue there). A disk cache this process cannot change does not
+//! keep Redis from being locked and written: its error comes after.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -35,7 +36,7 @@ pub struct RedisStore {
 #[derive(Debug)]
 struct BothLocks {
     _redis: Option<RedisLock>,
-    _disk: Box<dyn std::any::Any + Send>,
+    _disk: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl RedisStore {
@@ -108,7 +109,7 @@ impl Backend for RedisStore {
     }
 
     fn write(&self, key: &CacheKey, entry: &Entry, keep: Duration) -> Result<(), CacheError> {
-        self.disk.write(key, entry, keep)?;
+        let disk = self.disk.write(key, entry, keep);
         self.seen().insert(key.file_stem(), Some(entry.clone()));
         let keep_ms = u64::try_from(keep.clamp(Duration::from_secs(1), MAX_KEEP).as_millis())
             .expect("30 days of milliseconds fit");
@@ -122,7 +123,7 @@ impl Backend for RedisStore {
                 .arg(keep_ms)
                 .query::<()>(c)
         });
-        Ok(())
+        disk
     }
 
     fn read_window(&self, host: &str) -> Result<Option<u64>, CacheError> {
@@ -161,18 +162,30 @@ impl Backend for RedisStore {
 
     fn lock(&self, key: &CacheKey) -> Result<Locked, CacheError> {
         self.seen().remove(&key.file_stem());
-        let disk = self.disk.lock(key)?;
+        let disk = match self.disk.lock(key) {
+            Ok(disk) => Some(disk),
+            // Machines still queue on the Redis lock.
+            Err(error @ CacheError::Lock { .. }) if !self.link.is_down() => {
+                self.link.warn(format!(
+                    "{}; locking through the shared cache alone",
+                    crate::cache::store::error_chain(&error)
+                ));
+                None
+            }
+            Err(error) => return Err(error),
+        };
         let (redis, waited) = if self.link.is_down() {
             (None, false)
         } else {
             RedisLock::acquire(&self.link, self.lock_key(key))
         };
+        let disk_waited = disk.as_ref().is_some_and(|d| d.waited);
         Ok(Locked {
             guard: Box::new(BothLocks {
                 _redis: redis,
-                _disk: disk.guard,
+                _disk: disk.map(|d| d.guard),
             }),
-            waited: disk.waited || waited,
+            waited: disk_waited || waited,
         })
     }
 
