@@ -1,5 +1,5 @@
-//! `imagescan argocd` as Argo CD runs it: plugin/argocd/install/plugin.yaml under the plugin
-//! server reproduction (tests/support/argocd.rs) — a fresh `_cmp_server/<uuid>` unpack
+//! `imagescan argocd` as Argo CD runs it: plugin/argocd/install/plugin.yaml under the
+//! plugin server reproduction (tests/support/argocd.rs) — a fresh `_cmp_server/<uuid>` unpack
 //! with and without `.git`, uid 999, a read-only HOME, the sidecar environment of the
 //! kustomize Component, Argo CD's variables and parameters — on the layouts people have:
 //! a plain directory, a kustomize overlay whose base holds the marker, a Helm chart (helm
@@ -36,8 +36,8 @@ fn bin_dir(scratch: &Path, helm: Option<PathBuf>) -> PathBuf {
     bin
 }
 
-/// The plugin server for plugin/argocd/install/plugin.yaml with the sidecar's environment taken
-/// from the kustomize Component (paths below /tmp moved into the server's /tmp, the
+/// The plugin server for plugin/argocd/install/plugin.yaml with the sidecar's
+/// environment taken from the kustomize Component (paths below /tmp moved into the server's /tmp, the
 /// cache and secrets directories onto volumes of the server); `helm` is helm 4 unless
 /// another binary is given.
 fn plugin_server(scratch: &Path, helm: Option<PathBuf>) -> PluginServer {

@@ -1,6 +1,6 @@
-//! The parameters the imagescan plugin announces (plugin/argocd/install/plugin.yaml), checked and
-//! typed: `values-files`, `values`, `helm-parameters`, `release-name`. Announced defaults
-//! are not sent by Argo CD; an absent parameter here is the default.
+//! The parameters the imagescan plugin announces (plugin/argocd/install/plugin.yaml),
+//! checked and typed: `values-files`, `values`, `helm-parameters`, `release-name`.
+//! Announced defaults are not sent by Argo CD; an absent parameter here is the default.
 
 use super::{ArgoError, Parameter, ParameterValue};
 

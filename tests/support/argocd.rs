@@ -1,6 +1,6 @@
 //! A reproduction of Argo CD's config-management plugin server (`argocd-cmp-server`) and
-//! of the repo-server's side of the contract, for testing plugin/argocd/install/plugin.yaml and
-//! `imagescan argocd` without Argo CD (no Argo CD binary can be installed here).
+//! of the repo-server's side of the contract, for testing
+//! plugin/argocd/install/plugin.yaml and `imagescan argocd` without Argo CD (no Argo CD binary can be installed here).
 //!
 //! Reproduced from the source of argoproj/argo-cd at commit 37ee0097cf85 (2026-08-22,
 //! VERSION 3.6.0 development line, after v3.4/v3.5): cmpserver/plugin/config.go (the
