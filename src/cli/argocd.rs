@@ -2,10 +2,10 @@
 //! (plugin/argocd/install/plugin.yaml). Run in the app path of the repository Argo CD
 //! unpacked, it reads Argo CD's environment ([`crate::argocd::ArgoEnv`]), locates the
 //! app in its repository ([`crate::argocd::locate`]), resolves in place the markers of
-//! the files the app's render reads ([`crate::reads`]; the copy is Argo CD's, thrown away after the
-//! request, so nothing is synced to disk) and renders the app as Argo CD would —
-//! `kustomize build .`, `helm template .`, or the directory's objects — printing only the
-//! objects. Any failure prints nothing on stdout.
+//! the files the app's render reads ([`crate::reads`]; the copy is Argo CD's, thrown away
+//! after the request, so nothing is synced to disk) and renders the app as Argo CD would
+//! — `kustomize build .`, `helm template .`, or the directory's objects — printing only
+//! the objects. Any failure prints nothing on stdout.
 
 use std::path::PathBuf;
 
