@@ -1,6 +1,7 @@
-//! `fn` and `post-render` widen the pipes they are given to 1 MiB (Helm, kpt and
-//! kustomize hand over 20 MB manifests through them: 64 KiB at a time is 16 times as many
-//! turns of writer and reader), and give the same bytes through them as through files.
+//! `fn` and `post-render` widen the pipes they are given to 1 MiB once a stream is
+//! larger than a default pipe (Helm, kpt and kustomize hand over 20 MB manifests
+//! through them: 64 KiB at a time is 16 times as many turns of writer and reader), leave
+//! a small stream's pipes alone, and give the same bytes through pipes as through files.
 
 mod support;
 
@@ -13,27 +14,22 @@ use support::cli::command;
 /// 1 MiB: what the commands ask for (`/proc/sys/fs/pipe-max-size` by default).
 const WIDENED: usize = 1 << 20;
 
-/// Input larger than a default pipe (64 KiB), so that writing it all proves the command
-/// has begun to read.
-fn large_input(head: &str, item: impl Fn(usize) -> String) -> Vec<u8> {
-    let mut text = head.to_owned();
-    let mut n = 0;
-    while text.len() < 300_000 {
-        text.push_str(&item(n));
-        n += 1;
-    }
-    text.into_bytes()
-}
+/// What a pipe holds by default.
+const DEFAULT: usize = 64 << 10;
 
 /// Runs `imagescan ARGS` with `input` through a pipe and its output through another:
 /// the sizes of both pipes once it is done, and what it wrote.
 fn through_pipes(args: &[&str], input: &[u8]) -> (usize, usize, Vec<u8>) {
     let dir = tempfile::tempdir().unwrap();
+    let (stdin_read, stdin_write) =
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).unwrap();
+    // Kept to ask the pipe's size once the command is done with it.
+    let stdin_kept = stdin_read.try_clone().unwrap();
     let mut child = command(args)
         .current_dir(dir.path())
         .env("IMAGESCAN_CACHE_DIR", dir.path().join("cache"))
         .env("HOME", dir.path())
-        .stdin(Stdio::piped())
+        .stdin(Stdio::from(stdin_read))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -44,13 +40,10 @@ fn through_pipes(args: &[&str], input: &[u8]) -> (usize, usize, Vec<u8>) {
         stdout.read_to_end(&mut out).unwrap();
         (out, stdout)
     });
-    let mut stdin = child.stdin.take().unwrap();
+    let mut stdin = std::fs::File::from(stdin_write);
     stdin.write_all(input).unwrap();
-    // All of it was taken in: the command read from the pipe, so it had widened it.
-    let stdin_size = rustix::pipe::fcntl_getpipe_size(&stdin).unwrap();
     drop(stdin);
     let (out, stdout) = reader.join().unwrap();
-    let stdout_size = rustix::pipe::fcntl_getpipe_size(&stdout).unwrap();
     let status = child.wait().unwrap();
     let mut err = String::new();
     child
@@ -60,33 +53,58 @@ fn through_pipes(args: &[&str], input: &[u8]) -> (usize, usize, Vec<u8>) {
         .read_to_string(&mut err)
         .unwrap();
     assert!(status.success(), "{args:?}: {status}: {err}");
-    (stdin_size, stdout_size, out)
+    (
+        rustix::pipe::fcntl_getpipe_size(&stdin_kept).unwrap(),
+        rustix::pipe::fcntl_getpipe_size(&stdout).unwrap(),
+        out,
+    )
+}
+
+/// Helm output of `n` ConfigMaps.
+fn helm_output(n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|n| {
+            format!("---\n# Source: chart/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{n}\n")
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+/// A ResourceList of `n` ConfigMaps.
+fn resource_list(n: usize) -> Vec<u8> {
+    let items: String = (0..n)
+        .map(|n| format!("- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-{n}\n"))
+        .collect();
+    format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}").into_bytes()
 }
 
 #[test]
-fn post_render_widens_both_pipes_and_gives_the_manifests_back() {
-    let input = large_input("", |n| {
-        format!(
-            "---\n# Source: chart/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{n}\n"
-        )
-    });
-    let (stdin_size, stdout_size, out) = through_pipes(&["post-render"], &input);
-    assert_eq!(stdin_size, WIDENED);
-    assert_eq!(stdout_size, WIDENED);
+fn post_render_widens_the_pipes_of_a_large_stream_only() {
+    let large = helm_output(4_000);
+    assert!(large.len() > 4 * DEFAULT);
+    let (stdin_size, stdout_size, out) = through_pipes(&["post-render"], &large);
+    assert_eq!((stdin_size, stdout_size), (WIDENED, WIDENED));
     assert!(
-        out == input,
+        out == large,
         "post-render changed manifests without markers"
     );
+
+    let small = helm_output(10);
+    let (stdin_size, stdout_size, out) = through_pipes(&["post-render"], &small);
+    assert_eq!((stdin_size, stdout_size), (DEFAULT, DEFAULT));
+    assert_eq!(out, small);
 }
 
 #[test]
-fn fn_widens_both_pipes_and_gives_the_list_back() {
-    let input = large_input(
-        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n",
-        |n| format!("- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: cm-{n}\n"),
-    );
-    let (stdin_size, stdout_size, out) = through_pipes(&["fn"], &input);
-    assert_eq!(stdin_size, WIDENED);
-    assert_eq!(stdout_size, WIDENED);
-    assert!(out == input, "fn changed a list without markers or rules");
+fn fn_widens_the_pipes_of_a_large_stream_only() {
+    let large = resource_list(8_000);
+    assert!(large.len() > 4 * DEFAULT);
+    let (stdin_size, stdout_size, out) = through_pipes(&["fn"], &large);
+    assert_eq!((stdin_size, stdout_size), (WIDENED, WIDENED));
+    assert!(out == large, "fn changed a list without markers or rules");
+
+    let small = resource_list(10);
+    let (stdin_size, stdout_size, out) = through_pipes(&["fn"], &small);
+    assert_eq!((stdin_size, stdout_size), (DEFAULT, DEFAULT));
+    assert_eq!(out, small);
 }

@@ -61,28 +61,49 @@ pub enum Findings {
     Json,
 }
 
-/// Standard output as a file, written with `writev` and no buffer in between; a pipe
-/// is widened ([`widen_pipe`]).
+/// Standard output as a file, written with `writev` and no buffer in between.
 pub fn stdout_file() -> Result<File, CliError> {
-    let file = std::io::stdout()
+    std::io::stdout()
         .as_fd()
         .try_clone_to_owned()
         .map(File::from)
-        .map_err(write_error)?;
-    widen_pipe(&file);
+        .map_err(write_error)
+}
+
+/// [`stdout_file`] for a stream of `bytes` (`fn`'s and `post-render`'s output): a pipe
+/// is widened ([`widen_pipe`]) when they are more than it holds by default.
+pub fn stdout_file_for(bytes: usize) -> Result<File, CliError> {
+    let file = stdout_file()?;
+    if bytes > DEFAULT_PIPE_BYTES {
+        widen_pipe(&file);
+    }
     Ok(file)
 }
 
-/// The size asked for a pipe that carries manifests (stdout of `render`, `fn` and
-/// `post-render`, stdin of the last two): the default limit for unprivileged processes
-/// (`/proc/sys/fs/pipe-max-size`).
+/// Widens the pipe on stdin ([`widen_pipe`]) once `so_far` bytes of a stream read from it
+/// are more than a pipe holds by default; `widened` remembers it was done.
+pub fn widen_stdin_past(so_far: usize, widened: &mut bool) {
+    if !*widened && so_far >= DEFAULT_PIPE_BYTES {
+        *widened = true;
+        widen_pipe(std::io::stdin());
+    }
+}
+
+/// What a pipe holds by default on Linux.
+const DEFAULT_PIPE_BYTES: usize = 64 << 10;
+
+/// The size asked for a pipe that carries a large stream: the default limit for
+/// unprivileged processes (`/proc/sys/fs/pipe-max-size`).
 const PIPE_BYTES: usize = 1 << 20;
 
 /// Asks for a 1 MiB buffer on `fd` if it is a smaller pipe, so that 20 MB cross it in
-/// 20 turns of the writer and the reader instead of 320 with the default 64 KiB (Helm 4,
-/// kpt and Argo CD read through one; docs/benchmarks.md has the figures). Anything else,
-/// a larger pipe, or a refusal (the user's pipe quota is spent) is left as it is.
-pub fn widen_pipe(fd: impl AsFd) {
+/// 20 turns of the writer and the reader instead of 320 with the default 64 KiB (Helm,
+/// kpt and kustomize give and take `fn`'s and `post-render`'s streams through pipes;
+/// docs/benchmarks.md has the figures). Only streams past the default size are widened:
+/// a widened pipe counts 256 pages against the user's pipe quota
+/// (`/proc/sys/fs/pipe-user-pages-soft`). Anything else, a larger pipe, or a refusal
+/// (the quota is spent) is left as it is.
+fn widen_pipe(fd: impl AsFd) {
     let fd = fd.as_fd();
     if rustix::pipe::fcntl_getpipe_size(fd).is_ok_and(|size| size < PIPE_BYTES) {
         let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_BYTES);

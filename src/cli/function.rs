@@ -5,7 +5,7 @@
 use anyhow::Context;
 use clap::Args;
 
-use super::common::{SourceArgs, stdout_file, widen_pipe, write_error};
+use super::common::{SourceArgs, stdout_file_for, widen_stdin_past, write_error};
 use super::{Classify, CliResult, Exit, log, workspace};
 use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream_with};
 use crate::krm::{ItemWindows, Outcome, Severity};
@@ -26,8 +26,9 @@ pub fn run(args: &FunctionArgs) -> CliResult {
     // The list's column-0 lines are found, and the items' markers looked for in each run
     // of items, as soon as they have arrived.
     let mut windows = ItemWindows::new();
-    widen_pipe(std::io::stdin());
+    let mut widened = false;
     let input = read_stream_with(std::io::stdin().lock(), MAX_STDIN_BYTES, |so_far| {
+        widen_stdin_past(so_far.len(), &mut widened);
         windows.feed(so_far);
     })
     .context("cannot read stdin")
@@ -47,7 +48,7 @@ pub fn run(args: &FunctionArgs) -> CliResult {
         }
     }
     output
-        .write(&input, &mut stdout_file()?)
+        .write(&input, &mut stdout_file_for(input.len())?)
         .map_err(write_error)?;
     Ok(match output.outcome {
         Outcome::Resolved => Exit::Success,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use super::common::{SourceArgs, stdout_file, widen_pipe, write_error};
+use super::common::{SourceArgs, stdout_file_for, widen_stdin_past, write_error};
 use super::{Classify, CliError, CliResult, Exit, log, workspace};
 use crate::config::ConfigSet;
 use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream_with};
@@ -31,11 +31,14 @@ pub struct PostRenderArgs {
 pub fn run(args: &PostRenderArgs) -> CliResult {
     // Markers are looked for in each run of documents as soon as it has arrived.
     let mut windows = DocumentWindows::new();
-    widen_pipe(std::io::stdin());
+    let mut widened = false;
     let input = read_stream_with(
         std::io::stdin().lock(),
         DEFAULT_MAX_FILE_BYTES as usize,
-        |so_far| windows.feed(so_far),
+        |so_far| {
+            widen_stdin_past(so_far.len(), &mut widened);
+            windows.feed(so_far);
+        },
     )
     .context("cannot read stdin")
     .or_failure()?;
@@ -62,6 +65,6 @@ pub fn run(args: &PostRenderArgs) -> CliResult {
 }
 
 fn write(input: &[u8], replacements: &[Replacement]) -> CliResult {
-    write_replaced(input, replacements, &mut stdout_file()?).map_err(write_error)?;
+    write_replaced(input, replacements, &mut stdout_file_for(input.len())?).map_err(write_error)?;
     Ok(Exit::Success)
 }
