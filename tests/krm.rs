@@ -108,6 +108,28 @@ fn package(fixture: &Fixture, deployment: &str) -> PathBuf {
     pkg
 }
 
+/// Makes `pkg` run the function from its Kptfile pipeline, with the fixture's
+/// functionConfig in the package (marked local, so kpt does not render it).
+fn kptfile_pipeline(fixture: &Fixture, pkg: &Path) {
+    write(
+        pkg,
+        "fn-config.yaml",
+        fs::read_to_string(fixture.path().join("fn-config.yaml"))
+            .unwrap()
+            .replace(
+                "name: images\n",
+                "name: images\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n",
+            ),
+    );
+    write(
+        pkg,
+        "Kptfile",
+        format!(
+            "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\npipeline:\n  mutators:\n  - exec: \"{BIN} fn\"\n    configPath: fn-config.yaml\n"
+        ),
+    );
+}
+
 #[test]
 fn kpt_fn_eval_resolves_comment_markers_and_keeps_everything_else() {
     let fixture = Fixture::new();
@@ -132,28 +154,7 @@ fn kpt_fn_eval_resolves_comment_markers_and_keeps_everything_else() {
 fn kpt_fn_render_runs_the_function_from_a_kptfile_pipeline() {
     let fixture = Fixture::new();
     let pkg = package(&fixture, DEPLOYMENT);
-    fs::copy(
-        fixture.path().join("fn-config.yaml"),
-        pkg.join("fn-config.yaml"),
-    )
-    .unwrap();
-    write(
-        &pkg,
-        "fn-config.yaml",
-        fs::read_to_string(pkg.join("fn-config.yaml"))
-            .unwrap()
-            .replace(
-                "name: images\n",
-                "name: images\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n",
-            ),
-    );
-    write(
-        &pkg,
-        "Kptfile",
-        format!(
-            "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\npipeline:\n  mutators:\n  - exec: \"{BIN} fn\"\n    configPath: fn-config.yaml\n"
-        ),
-    );
+    kptfile_pipeline(&fixture, &pkg);
     let out = output(
         fixture
             .client(kube_tools::kpt())
@@ -201,23 +202,7 @@ fn kpt_shows_an_undefined_scan_and_fails_leaving_the_package_alone() {
 fn kpt_fn_render_names_a_subpackage_file_from_the_package_rendered() {
     let fixture = Fixture::new();
     let pkg = package(&fixture, DEPLOYMENT);
-    write(
-        &pkg,
-        "fn-config.yaml",
-        fs::read_to_string(fixture.path().join("fn-config.yaml"))
-            .unwrap()
-            .replace(
-                "name: images\n",
-                "name: images\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n",
-            ),
-    );
-    write(
-        &pkg,
-        "Kptfile",
-        format!(
-            "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\npipeline:\n  mutators:\n  - exec: \"{BIN} fn\"\n    configPath: fn-config.yaml\n"
-        ),
-    );
+    kptfile_pipeline(&fixture, &pkg);
     write(
         &pkg,
         "sub/Kptfile",

@@ -78,33 +78,27 @@ fn resource_list(n: usize) -> Vec<u8> {
     format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}").into_bytes()
 }
 
+/// `imagescan ARGS` widens both pipes for `large` and leaves them alone for `small`,
+/// giving either back unchanged (neither has markers).
+fn widens_large_streams_only(args: &[&str], large: &[u8], small: &[u8]) {
+    assert!(large.len() > 4 * DEFAULT && small.len() < DEFAULT);
+    for (input, size) in [(large, WIDENED), (small, DEFAULT)] {
+        let (stdin_size, stdout_size, out) = through_pipes(args, input);
+        assert_eq!((stdin_size, stdout_size), (size, size), "{args:?}");
+        assert!(
+            out == input,
+            "{args:?} changed {} bytes without markers",
+            input.len()
+        );
+    }
+}
+
 #[test]
 fn post_render_widens_the_pipes_of_a_large_stream_only() {
-    let large = helm_output(4_000);
-    assert!(large.len() > 4 * DEFAULT);
-    let (stdin_size, stdout_size, out) = through_pipes(&["post-render"], &large);
-    assert_eq!((stdin_size, stdout_size), (WIDENED, WIDENED));
-    assert!(
-        out == large,
-        "post-render changed manifests without markers"
-    );
-
-    let small = helm_output(10);
-    let (stdin_size, stdout_size, out) = through_pipes(&["post-render"], &small);
-    assert_eq!((stdin_size, stdout_size), (DEFAULT, DEFAULT));
-    assert_eq!(out, small);
+    widens_large_streams_only(&["post-render"], &helm_output(4_000), &helm_output(10));
 }
 
 #[test]
 fn fn_widens_the_pipes_of_a_large_stream_only() {
-    let large = resource_list(8_000);
-    assert!(large.len() > 4 * DEFAULT);
-    let (stdin_size, stdout_size, out) = through_pipes(&["fn"], &large);
-    assert_eq!((stdin_size, stdout_size), (WIDENED, WIDENED));
-    assert!(out == large, "fn changed a list without markers or rules");
-
-    let small = resource_list(10);
-    let (stdin_size, stdout_size, out) = through_pipes(&["fn"], &small);
-    assert_eq!((stdin_size, stdout_size), (DEFAULT, DEFAULT));
-    assert_eq!(out, small);
+    widens_large_streams_only(&["fn"], &resource_list(8_000), &resource_list(10));
 }

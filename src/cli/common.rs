@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use std::io::Write;
 
+use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
-use super::CliError;
+use super::{Classify as _, CliError};
+use crate::files::{DEFAULT_MAX_FILE_BYTES, StreamBytes, read_stream_with};
 
 /// Where the configuration comes from.
 #[derive(Debug, Clone, Args)]
@@ -80,13 +82,24 @@ pub fn stdout_file_for(bytes: usize) -> Result<File, CliError> {
     Ok(file)
 }
 
-/// Widens the pipe on stdin ([`widen_pipe`]) once `so_far` bytes of a stream read from it
-/// are more than a pipe holds by default; `widened` remembers it was done.
-pub fn widen_stdin_past(so_far: usize, widened: &mut bool) {
-    if !*widened && so_far >= DEFAULT_PIPE_BYTES {
-        *widened = true;
-        widen_pipe(std::io::stdin());
-    }
+/// Reads stdin whole (`fn`'s and `post-render`'s stream; at most the size limit of a
+/// manifest file), calling `arrived` with everything read so far after each read. A pipe
+/// is widened ([`widen_pipe`]) once the stream has outgrown what it holds by default.
+pub fn read_stdin(mut arrived: impl FnMut(&[u8])) -> Result<StreamBytes, CliError> {
+    let mut widened = false;
+    read_stream_with(
+        std::io::stdin().lock(),
+        DEFAULT_MAX_FILE_BYTES as usize,
+        |so_far| {
+            if !widened && so_far.len() >= DEFAULT_PIPE_BYTES {
+                widened = true;
+                widen_pipe(std::io::stdin());
+            }
+            arrived(so_far);
+        },
+    )
+    .context("cannot read stdin")
+    .or_failure()
 }
 
 /// What a pipe holds by default on Linux.

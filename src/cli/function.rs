@@ -5,14 +5,10 @@
 use anyhow::Context;
 use clap::Args;
 
-use super::common::{SourceArgs, stdout_file_for, widen_stdin_past, write_error};
+use super::common::{SourceArgs, read_stdin, stdout_file_for, write_error};
 use super::{Classify, CliResult, Exit, log, workspace};
-use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream_with};
 use crate::krm::{ItemWindows, Outcome, Severity};
 use crate::scan::Scanner;
-
-/// The most bytes read from stdin: the limit of one manifest file.
-const MAX_STDIN_BYTES: usize = DEFAULT_MAX_FILE_BYTES as usize;
 
 /// Arguments of `imagescan fn` (kpt and kustomize pass none).
 #[derive(Debug, Args)]
@@ -26,13 +22,7 @@ pub fn run(args: &FunctionArgs) -> CliResult {
     // The list's column-0 lines are found, and the items' markers looked for in each run
     // of items, as soon as they have arrived.
     let mut windows = ItemWindows::new();
-    let mut widened = false;
-    let input = read_stream_with(std::io::stdin().lock(), MAX_STDIN_BYTES, |so_far| {
-        widen_stdin_past(so_far.len(), &mut widened);
-        windows.feed(so_far);
-    })
-    .context("cannot read stdin")
-    .or_failure()?;
+    let input = read_stdin(|so_far| windows.feed(so_far))?;
     let ahead = windows.finish(&input);
     let cwd = std::env::current_dir()
         .context("cannot find the working directory")

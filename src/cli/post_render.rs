@@ -4,13 +4,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use clap::Args;
 
-use super::common::{SourceArgs, stdout_file_for, widen_stdin_past, write_error};
+use super::common::{SourceArgs, read_stdin, stdout_file_for, write_error};
 use super::{Classify, CliError, CliResult, Exit, log, workspace};
 use crate::config::ConfigSet;
-use crate::files::{DEFAULT_MAX_FILE_BYTES, read_stream_with};
 use crate::marker::DocumentWindows;
 use crate::scan::Scanner;
 use crate::workspace::Replacement;
@@ -31,17 +30,7 @@ pub struct PostRenderArgs {
 pub fn run(args: &PostRenderArgs) -> CliResult {
     // Markers are looked for in each run of documents as soon as it has arrived.
     let mut windows = DocumentWindows::new();
-    let mut widened = false;
-    let input = read_stream_with(
-        std::io::stdin().lock(),
-        DEFAULT_MAX_FILE_BYTES as usize,
-        |so_far| {
-            widen_stdin_past(so_far.len(), &mut widened);
-            windows.feed(so_far);
-        },
-    )
-    .context("cannot read stdin")
-    .or_failure()?;
+    let input = read_stdin(|so_far| windows.feed(so_far))?;
     let found = windows.finish(&input);
     if args.config.is_empty() && found.as_ref().is_some_and(Vec::is_empty) {
         // Nothing to resolve needs no configuration.
