@@ -7,6 +7,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use imagescan::policy::{Order, Policy, TagFilter, TagPolicy, compile_pattern};
+use imagescan::source::Tags;
 
 /// 100,000 distinct tags, deterministic (no RNG needed for a fixed mix).
 fn tags() -> Vec<String> {
@@ -41,7 +42,7 @@ fn policy(policy: Policy, filter: Option<(&str, Option<&str>)>, exclude: &[&str]
 }
 
 fn bench(c: &mut Criterion) {
-    let tags = tags();
+    let tags: Tags = tags().iter().collect();
     let cases = [
         (
             "semver >=1.2 <5",

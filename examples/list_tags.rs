@@ -46,7 +46,7 @@ fn main() -> ExitCode {
     if let [repository] = repositories {
         match client.list_tags_of(repository) {
             Ok(tags) => {
-                for tag in tags {
+                for tag in &tags {
                     let _ = writeln!(out, "{tag}");
                 }
             }

@@ -75,7 +75,7 @@ fn a_failed_refresh_is_shared_across_processes() {
     let cache = Cache::open(dir.path().join("cache")).unwrap();
     cache
         .tags(&key(), Duration::ZERO, Mode::default(), || {
-            Ok::<_, Down>(vec!["0.9".to_owned()])
+            Ok::<_, Down>(["0.9"].into_iter().collect())
         })
         .unwrap();
     // Make the entry stale by rewriting its fetch time one hour back.
@@ -124,13 +124,17 @@ fn child_lookup() {
             if fail {
                 Err(Down)
             } else {
-                Ok(vec!["1.0".to_owned(), "2.0".to_owned()])
+                Ok(["1.0", "2.0"].into_iter().collect())
             }
         })
         .unwrap();
     fs::write(
         dir.join(format!("result-{index}")),
-        format!("{} {}", lookup.status.label(), lookup.value.tags.join(",")),
+        format!(
+            "{} {}",
+            lookup.status.label(),
+            lookup.value.tags.iter().collect::<Vec<_>>().join(",")
+        ),
     )
     .unwrap();
 }

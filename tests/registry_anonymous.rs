@@ -29,7 +29,8 @@ fn lists_tags_and_resolves_a_single_image_digest() {
 
     let client = plain_client(&registry.host(), None);
     let app = reference(&registry.host(), "team/app");
-    let mut listed = client.list_tags(&app).unwrap();
+    let listed = client.list_tags(&app).unwrap();
+    let mut listed: Vec<&str> = listed.iter().collect();
     listed.sort();
     assert_eq!(listed, tags);
     assert_eq!(client.digest(&app, "1.1.0", None).unwrap(), image.digest);

@@ -44,7 +44,8 @@ fn htpasswd_basic_auth() {
 
     let app = reference(&secured.host(), "team/app");
     let good = plain_client(&secured.host(), Some(Credential::new(USER, PASSWORD)));
-    let mut tags = good.list_tags(&app).unwrap();
+    let listed = good.list_tags(&app).unwrap();
+    let mut tags: Vec<&str> = listed.iter().collect();
     tags.sort();
     assert_eq!(tags, ["1.0", "1.1"]);
     assert_eq!(good.digest(&app, "1.1", None).unwrap(), image.digest);

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::CacheKey;
+use crate::source::Tags;
 
 /// Bumped when the file format changes; files of another version count as missing.
 pub const FORMAT_VERSION: u32 = 1;
@@ -36,7 +37,7 @@ pub struct TagList {
     /// When fetched, in seconds since the Unix epoch.
     pub fetched_at: u64,
     /// The tags, in the order the registry listed them.
-    pub tags: Vec<String>,
+    pub tags: Tags,
 }
 
 /// One digest lookup.
@@ -130,7 +131,7 @@ impl Entry {
     }
 
     /// Replaces the tag list; digests of tags that are gone are dropped.
-    pub(crate) fn set_tags(&mut self, tags: Vec<String>, now: u64) {
+    pub(crate) fn set_tags(&mut self, tags: Tags, now: u64) {
         // A few digests against many tags: a scan per digest beats hashing every tag.
         self.digests.retain(|d| tags.contains(&d.tag));
         self.tags = Some(TagList {
@@ -190,7 +191,7 @@ mod tests {
         entry.set_failure(Item::Tags, "down".into(), 7);
         assert_eq!(entry.digests.len(), 2);
         assert_eq!(entry.failure(&Item::Tags).map(|f| f.at), Some(7));
-        entry.set_tags(vec!["1.1".into(), "1.2".into()], 10);
+        entry.set_tags(["1.1", "1.2"].into_iter().collect(), 10);
         assert_eq!(entry.failure(&Item::Tags), None);
         assert_eq!(entry.digest("1.0", None), None);
         assert_eq!(

@@ -25,6 +25,7 @@ use super::entry::Item;
 use super::store::{FAILURE_HOLD, error_chain};
 use super::{Cache, CacheError, CacheKey, CacheStatus, Entry, FetchError, Lookup, Mode, TagList};
 use crate::platform::Platform;
+use crate::source::Tags;
 
 /// Lookups in one entry, from [`Cache::session`].
 #[derive(Debug)]
@@ -70,7 +71,7 @@ impl<'c> EntrySession<'c> {
         &mut self,
         interval: Duration,
         mode: Mode,
-        refresh: impl FnOnce() -> Result<Vec<String>, E>,
+        refresh: impl FnOnce() -> Result<Tags, E>,
     ) -> Result<Lookup<&TagList>, FetchError<E>>
     where
         E: std::error::Error,

@@ -19,6 +19,7 @@ use super::redis::{RedisConfig, RedisStore};
 use super::session::EntrySession;
 use super::{CacheError, CacheKey, Entry, FetchError, Lookup, Mode, TagList, files};
 use crate::platform::Platform;
+use crate::source::Tags;
 
 /// How long a recorded refresh failure is taken as the answer (capped by the interval)
 /// before some process tries the registry again.
@@ -152,7 +153,7 @@ impl Cache {
         key: &CacheKey,
         interval: Duration,
         mode: Mode,
-        refresh: impl FnOnce() -> Result<Vec<String>, E>,
+        refresh: impl FnOnce() -> Result<Tags, E>,
     ) -> Result<Lookup<TagList>, FetchError<E>>
     where
         E: std::error::Error,

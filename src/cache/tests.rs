@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::credentials::Credential;
+use crate::source::Tags;
 
 const T0: u64 = 1_700_000_000;
 const INTERVAL: Duration = Duration::from_secs(300);
@@ -24,8 +25,8 @@ fn key() -> CacheKey {
     CacheKey::new("reg.example", "team/app", None)
 }
 
-fn tags(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
+fn tags(list: &[&str]) -> Tags {
+    list.iter().collect()
 }
 
 fn never<T>() -> Result<T, Down> {
@@ -179,7 +180,7 @@ fn stale_if_error_within_max_stale_then_error_after() {
 
     let within = cache.clone().with_clock(T0 + 3600);
     let got = within
-        .tags(&key(), INTERVAL, ONLINE, || Err::<Vec<String>, _>(Down))
+        .tags(&key(), INTERVAL, ONLINE, || Err::<Tags, _>(Down))
         .unwrap();
     assert_eq!(
         got.status,
@@ -193,7 +194,7 @@ fn stale_if_error_within_max_stale_then_error_after() {
     // Past the failure hold, the registry is tried again; the entry is now too old.
     let after = cache.clone().with_clock(T0 + 3601 + 10);
     let err = after
-        .tags(&key(), INTERVAL, ONLINE, || Err::<Vec<String>, _>(Down))
+        .tags(&key(), INTERVAL, ONLINE, || Err::<Tags, _>(Down))
         .unwrap_err();
     assert!(matches!(err, FetchError::TooStale { .. }), "{err:?}");
     assert_eq!(
@@ -214,7 +215,7 @@ fn refresh_error_with_nothing_cached_is_the_error() {
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::open(dir.path()).unwrap().with_clock(T0);
     let err = cache
-        .tags(&key(), INTERVAL, ONLINE, || Err::<Vec<String>, _>(Down))
+        .tags(&key(), INTERVAL, ONLINE, || Err::<Tags, _>(Down))
         .unwrap_err();
     assert!(matches!(err, FetchError::Refresh(Down)), "{err:?}");
     assert_eq!(err.to_string(), "registry reg.example is down");
@@ -226,13 +227,13 @@ fn a_recent_failure_is_not_retried_until_the_hold_passes() {
     let cache = Cache::open(dir.path()).unwrap().with_clock(T0);
     assert!(
         cache
-            .tags(&key(), INTERVAL, ONLINE, || Err::<Vec<String>, _>(Down))
+            .tags(&key(), INTERVAL, ONLINE, || Err::<Tags, _>(Down))
             .is_err()
     );
 
     let soon = cache.clone().with_clock(T0 + 9);
     let err = soon
-        .tags(&key(), INTERVAL, ONLINE, never::<Vec<String>>)
+        .tags(&key(), INTERVAL, ONLINE, never::<Tags>)
         .unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -521,14 +522,14 @@ fn list_sorts_entries_and_reports_unreadable_ones() {
 }
 
 /// Per thread: the tags and status served, or the error.
-type Outcome = Result<(Vec<String>, CacheStatus), String>;
+type Outcome = Result<(Tags, CacheStatus), String>;
 
 /// Runs `threads` lookups of one entry at once, each through its own `Cache` (its own
 /// lock file descriptions), and returns how many refreshes ran and the statuses.
 fn concurrent_lookups(
     dir: &std::path::Path,
     threads: usize,
-    outcome: fn() -> Result<Vec<String>, Down>,
+    outcome: fn() -> Result<Tags, Down>,
 ) -> (usize, Vec<Outcome>) {
     let refreshes = Arc::new(AtomicUsize::new(0));
     let barrier = Arc::new(Barrier::new(threads));
@@ -647,11 +648,7 @@ fn counting(dir: &std::path::Path) -> (Cache, Arc<Counting>) {
 
 /// A scan's lookups: the tag list, then the digest of its tag 1.0; the refreshes
 /// answer `list` and `digest`. Returns what was served and the two statuses.
-fn scan_session(
-    cache: &Cache,
-    list: &[&str],
-    digest: &str,
-) -> (Vec<String>, String, [CacheStatus; 2]) {
+fn scan_session(cache: &Cache, list: &[&str], digest: &str) -> (Tags, String, [CacheStatus; 2]) {
     let mut session = cache.session(&key());
     let got = session
         .tags(INTERVAL, ONLINE, || Ok::<_, Down>(tags(list)))

@@ -77,12 +77,8 @@ pub fn run(args: &SelectArgs) -> CliResult {
         .context("tags on stdin are not UTF-8")
         .or_invalid()?;
     // Lines are trimmed so that CRLF input and stray spaces do not become tag text.
-    let tags: Vec<&str> = input
-        .lines()
-        .map(str::trim)
-        .filter(|tag| !tag.is_empty())
-        .collect();
-    let selection = policy.select_from(&tags).or_failure()?;
+    let tags = input.lines().map(str::trim).filter(|tag| !tag.is_empty());
+    let selection = policy.select(tags).or_failure()?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", selection.tag)
         .and_then(|()| out.flush())

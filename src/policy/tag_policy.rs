@@ -110,25 +110,21 @@ impl TagPolicy {
         }
     }
 
-    /// Selects one tag, or says why none could be.
-    pub fn select<'t>(&self, tags: &'t [String]) -> Result<Selection<'t>, NoTagSelected> {
-        self.select_from(tags)
-    }
-
-    /// [`select`](Self::select) over any list of strings (e.g. lines borrowed from
-    /// stdin), so callers need not build `String`s.
-    pub fn select_from<'t, S: AsRef<str>>(
+    /// Selects one of `tags` (a [`crate::source::Tags`], lines borrowed from stdin, …),
+    /// or says why none could be.
+    pub fn select<'t>(
         &self,
-        tags: &'t [S],
+        tags: impl IntoIterator<Item = &'t str>,
     ) -> Result<Selection<'t>, NoTagSelected> {
         // Values borrowed from the tags are ordered on the fly; extracted values that had
         // to be built are set aside and ordered afterwards, once they no longer move.
         let mut built: Vec<(&'t str, String)> = Vec::new();
         let mut kept = 0;
         let mut best: Option<(&'t str, Key<'t>)> = None;
+        let mut seen = 0;
         let mut locations = self.filter.as_ref().map(TagFilter::locations);
         for tag in tags {
-            let tag = tag.as_ref();
+            seen += 1;
             if self.exclude.iter().any(|re| re.is_match(tag)) {
                 continue;
             }
@@ -150,14 +146,10 @@ impl TagPolicy {
             self.consider(tag, value, &mut best, &mut kept);
         }
         match best {
-            Some((tag, _)) => Ok(Selection {
-                tag,
-                seen: tags.len(),
-                kept,
-            }),
+            Some((tag, _)) => Ok(Selection { tag, seen, kept }),
             None => Err(NoTagSelected {
                 policy: self.policy.to_string(),
-                seen: tags.len(),
+                seen,
                 kept,
             }),
         }
@@ -168,6 +160,7 @@ impl TagPolicy {
 mod tests {
     use super::*;
     use crate::policy::compile_pattern;
+    use crate::source::Tags;
 
     fn policy(policy: Policy, filter: Option<(&str, Option<&str>)>, exclude: &[&str]) -> TagPolicy {
         TagPolicy {
@@ -180,8 +173,8 @@ mod tests {
         }
     }
 
-    fn tags(list: &str) -> Vec<String> {
-        list.split_whitespace().map(str::to_owned).collect()
+    fn tags(list: &str) -> Tags {
+        list.split_whitespace().collect()
     }
 
     fn semver(range: &str) -> Policy {
@@ -303,10 +296,8 @@ mod tests {
             assert_eq!(got.tag, *want, "case {i} ({})", policy.policy);
             assert_eq!(got.kept, *kept, "case {i} kept");
             assert_eq!(got.seen, tags.len(), "case {i} seen");
-            let mut reversed = tags.clone();
-            reversed.reverse();
             assert_eq!(
-                policy.select(&reversed).unwrap().tag,
+                policy.select(tags.iter().rev()).unwrap().tag,
                 *want,
                 "case {i} reversed"
             );

@@ -4,10 +4,10 @@
 use super::client::RegistryClient;
 use crate::platform::Platform;
 use crate::reference::Reference;
-use crate::source::{SourceError, TagSource};
+use crate::source::{SourceError, TagSource, Tags};
 
 impl TagSource for RegistryClient {
-    fn list_tags(&self, reference: &Reference) -> Result<Vec<String>, SourceError> {
+    fn list_tags(&self, reference: &Reference) -> Result<Tags, SourceError> {
         Ok(self.list_tags_of(&reference.repository)?)
     }
 

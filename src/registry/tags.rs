@@ -8,21 +8,22 @@ use std::collections::HashSet;
 use super::client::{Method, RegistryClient};
 use super::error::{RegistryError, json_detail, registry_text};
 use super::link::{next_link, resolve};
+use crate::source::Tags;
 
 /// One page of a tag list. `tags` is `null` on some registries for an empty repository.
 #[derive(serde::Deserialize)]
 struct TagPage {
     #[serde(default)]
-    tags: Option<Vec<String>>,
+    tags: Option<Tags>,
 }
 
 impl RegistryClient {
     /// Every tag of `repository`, across all pages, in the order the registry sent them;
     /// an error past the page or tag limit.
-    pub fn list_tags_of(&self, repository: &str) -> Result<Vec<String>, RegistryError> {
+    pub fn list_tags_of(&self, repository: &str) -> Result<Tags, RegistryError> {
         let mut url = self.api_url(repository, "tags/list");
         let mut seen = HashSet::new();
-        let mut tags = Vec::new();
+        let mut tags = Tags::new();
         let mut pages = 0;
         loop {
             let exchange = self.fetch(Method::Get, &url, "application/json", repository)?;
@@ -53,12 +54,11 @@ impl RegistryClient {
                 }
             })?;
             let page = page.tags.unwrap_or_default();
-            // A single page (the usual case) is taken as it is, not copied element by
-            // element into the list.
+            // A single page (the usual case) is taken as it is, not copied into the list.
             if tags.is_empty() {
                 tags = page;
             } else {
-                tags.extend(page);
+                tags.append(&page);
             }
             pages += 1;
             let too_long = |what, limit| RegistryError::ListingTooLong {

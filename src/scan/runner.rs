@@ -25,8 +25,8 @@ use crate::parallel::run_bounded;
 use crate::registry::{
     self, Announced, ClientOptions, Deadline, HostSettings, Observer, RegistryClient, SharedQuota,
 };
-use crate::source::TagSource;
 use crate::source::layout::LayoutSource;
+use crate::source::{TagSource, Tags};
 
 /// One scan to run, with what its markers need.
 #[derive(Debug, Clone, Copy)]
@@ -414,7 +414,7 @@ fn run_on_source(
 /// Selects a tag from `tags` by the scan's policy. The caller then looks up the digest
 /// of the selected tag when the job needs it — only of that tag, never one request per
 /// tag.
-fn select(job: &ScanJob<'_>, tags: &[String], origin: Origin) -> Result<ScanOutcome, ScanFailure> {
+fn select(job: &ScanJob<'_>, tags: &Tags, origin: Origin) -> Result<ScanOutcome, ScanFailure> {
     let selection = job.scan.policy.select(tags)?;
     Ok(ScanOutcome {
         tags_seen: selection.seen,

@@ -32,7 +32,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
-use super::{SourceError, TagSource};
+use super::{SourceError, TagSource, Tags};
 use crate::platform::Platform;
 use crate::reference::Reference;
 
@@ -71,14 +71,14 @@ impl LayoutSource {
     }
 
     /// Every tag of `repository`, in `index.json` order, each once.
-    pub fn tags(&self, repository: &str) -> Result<Vec<String>, LayoutError> {
+    pub fn tags(&self, repository: &str) -> Result<Tags, LayoutError> {
         let layout = self.open(repository)?;
-        let mut tags: Vec<String> = Vec::new();
+        let mut tags = Tags::new();
         for descriptor in &layout.index.manifests {
             if let Some(tag) = descriptor.tag()
-                && !tags.iter().any(|seen| seen == tag)
+                && !tags.contains(tag)
             {
-                tags.push(tag.to_owned());
+                tags.push(tag);
             }
         }
         Ok(tags)
@@ -182,7 +182,7 @@ impl LayoutSource {
 }
 
 impl TagSource for LayoutSource {
-    fn list_tags(&self, reference: &Reference) -> Result<Vec<String>, SourceError> {
+    fn list_tags(&self, reference: &Reference) -> Result<Tags, SourceError> {
         Ok(self.tags(&reference.repository)?)
     }
 

@@ -3,6 +3,9 @@
 //! [`crate::cache`] wraps whichever is used.
 
 pub mod layout;
+pub mod tags;
+
+pub use tags::Tags;
 
 use crate::platform::Platform;
 use crate::reference::Reference;
@@ -10,7 +13,7 @@ use crate::reference::Reference;
 /// Lists tags and resolves digests for repositories of one registry host.
 pub trait TagSource {
     /// Every tag of the repository, in the order the source lists them.
-    fn list_tags(&self, reference: &Reference) -> Result<Vec<String>, SourceError>;
+    fn list_tags(&self, reference: &Reference) -> Result<Tags, SourceError>;
 
     /// The digest of `tag`: the one the source returns for the tag (an index's own digest
     /// for a multi-arch image), or with `platform`, that platform's manifest digest.

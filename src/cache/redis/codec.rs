@@ -84,7 +84,7 @@ mod tests {
     fn round_trips_small_and_large_and_rejects_garbage() {
         let key = CacheKey::new("reg.example", "team/app", None);
         let mut entry = Entry::new(&key);
-        entry.set_tags(vec!["1.0".into()], 5);
+        entry.set_tags(["1.0"].into_iter().collect(), 5);
         let small = encode(&entry);
         assert_eq!(small[0], PLAIN);
         assert_eq!(decode(&key, &small), Ok(Some(entry.clone())));
