@@ -3,7 +3,7 @@
 //! std's `File::lock`). Only names this module makes are ever read, replaced or removed.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::{BufWriter, ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,11 +102,13 @@ pub(crate) fn write_atomic(path: &Path, stem: &str, bytes: &[u8]) -> Result<(), 
 }
 
 /// [`write_atomic`] with the content written by `fill` straight into the temporary file
-/// (through a buffer), so that a large entry is never held whole in memory.
+/// (through a buffer), so that a large entry is never held whole in memory. `fill` gets
+/// the buffer's concrete type: a serialiser writing a 10,000-tag list makes ~40,000
+/// small writes, inlined into the buffer rather than each a dynamic call.
 pub(crate) fn write_atomic_with(
     path: &Path,
     stem: &str,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 ) -> Result<(), CacheError> {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
     let dir = path
@@ -127,7 +129,7 @@ pub(crate) fn write_atomic_with(
             .create_new(true)
             .mode(0o600)
             .open(&temp)?;
-        let mut buffered = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+        let mut buffered = BufWriter::with_capacity(WRITE_BUFFER, file);
         fill(&mut buffered)?;
         buffered
             .into_inner()

@@ -5,7 +5,7 @@
 //! request loop with timeouts, retries and the deadline ([`client`], [`retry`],
 //! [`deadline`], progress as [`event`]s), each host's concurrency, rate and announced
 //! quota ([`quota`]), name lookups done once per host ([`resolve`]), authentication
-//! ([`auth`]), TLS roots ([`tls`]), paginated tag lists ([`tags`], [`link`]) and
+//! ([`auth`]), TLS roots ([`tls`]), paginated tag lists ([`tags`], [`tag_page`], [`link`]) and
 //! digests ([`manifest`]). [`run_bounded`] (from [`crate::parallel`]) runs many scans
 //! with a bounded number of threads. Nothing here prints, caches on disk or reads credentials files.
 //! The `Link` and `WWW-Authenticate` parsers are public only for the fuzz targets (fuzz/).
@@ -22,6 +22,7 @@ mod quota;
 mod resolve;
 mod retry;
 mod source;
+mod tag_page;
 mod tags;
 mod tls;
 

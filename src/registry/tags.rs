@@ -8,14 +8,8 @@ use std::collections::HashSet;
 use super::client::{Method, RegistryClient};
 use super::error::{RegistryError, json_detail, registry_text};
 use super::link::{next_link, resolve};
+use super::tag_page::read_page;
 use crate::source::Tags;
-
-/// One page of a tag list. `tags` is `null` on some registries for an empty repository.
-#[derive(serde::Deserialize)]
-struct TagPage {
-    #[serde(default)]
-    tags: Option<Tags>,
-}
 
 impl RegistryClient {
     /// Every tag of `repository`, across all pages, in the order the registry sent them;
@@ -45,21 +39,12 @@ impl RegistryClient {
                     });
                 }
             }
-            let page: TagPage = serde_json::from_slice(&exchange.body).map_err(|source| {
-                RegistryError::InvalidJson {
-                    host: self.host().to_owned(),
-                    repository: repository.to_owned(),
-                    what: "tag list",
-                    detail: json_detail(&source),
-                }
+            read_page(&exchange.body, &mut tags).map_err(|source| RegistryError::InvalidJson {
+                host: self.host().to_owned(),
+                repository: repository.to_owned(),
+                what: "tag list",
+                detail: json_detail(&source),
             })?;
-            let page = page.tags.unwrap_or_default();
-            // A single page (the usual case) is taken as it is, not copied into the list.
-            if tags.is_empty() {
-                tags = page;
-            } else {
-                tags.append(&page);
-            }
             pages += 1;
             let too_long = |what, limit| RegistryError::ListingTooLong {
                 host: self.host().to_owned(),

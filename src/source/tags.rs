@@ -25,17 +25,27 @@ impl Tags {
         Self::default()
     }
 
+    /// An empty list with room for `tags` tags of `text` bytes in all.
+    pub fn with_capacity(text: usize, tags: usize) -> Self {
+        Self {
+            text: String::with_capacity(text),
+            ends: Vec::with_capacity(tags),
+        }
+    }
+
+    /// Appends the tags of the array of strings `deserializer` reads; the parser lends
+    /// each string, none is built.
+    pub fn extend_from_seq<'de, D: Deserializer<'de>>(
+        &mut self,
+        deserializer: D,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(AppendAll(self))
+    }
+
     /// Appends `tag`.
     pub fn push(&mut self, tag: &str) {
         self.text.push_str(tag);
         self.ends.push(self.text.len());
-    }
-
-    /// Appends every tag of `other`.
-    pub fn append(&mut self, other: &Tags) {
-        let base = self.text.len();
-        self.text.push_str(&other.text);
-        self.ends.extend(other.ends.iter().map(|end| base + end));
     }
 
     /// How many tags there are.
@@ -164,27 +174,28 @@ impl serde::Serialize for Tags {
 
 impl<'de> serde::Deserialize<'de> for Tags {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_seq(TagsVisitor)
+        let mut tags = Tags::new();
+        tags.extend_from_seq(deserializer)?;
+        Ok(tags)
     }
 }
 
-/// Reads a JSON array of strings into a [`Tags`].
-struct TagsVisitor;
+/// Appends every string of an array to a [`Tags`].
+struct AppendAll<'a>(&'a mut Tags);
 
-impl<'de> Visitor<'de> for TagsVisitor {
-    type Value = Tags;
+impl<'de> Visitor<'de> for AppendAll<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list of tags")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tags, A::Error> {
-        let mut tags = Tags::new();
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         if let Some(hint) = seq.size_hint() {
-            tags.ends.reserve(hint);
+            self.0.ends.reserve(hint);
         }
-        while seq.next_element_seed(Append(&mut tags))?.is_some() {}
-        Ok(tags)
+        while seq.next_element_seed(Append(self.0))?.is_some() {}
+        Ok(())
     }
 }
 
@@ -253,14 +264,6 @@ mod tests {
     }
 
     #[test]
-    fn appends_another_list() {
-        let mut tags: Tags = ["a", "bb"].into_iter().collect();
-        tags.append(&["ccc", "d"].into_iter().collect());
-        assert_eq!(tags.iter().collect::<Vec<_>>(), ["a", "bb", "ccc", "d"]);
-        assert_eq!(tags.iter().len(), 4);
-    }
-
-    #[test]
     fn json_is_the_same_array_as_a_vec_of_strings() {
         let json = r#"["1.0","with \"quote\"","\u00e9t\u00e9","tab\t"]"#;
         let tags: Tags = serde_json::from_str(json).unwrap();
@@ -271,6 +274,15 @@ mod tests {
             serde_json::to_string(&strings).unwrap()
         );
         assert_eq!(format!("{tags:?}"), format!("{strings:?}"));
+    }
+
+    #[test]
+    fn extends_from_a_json_array() {
+        let mut tags = Tags::with_capacity(16, 4);
+        tags.push("0.9");
+        let mut json = serde_json::Deserializer::from_str(r#"["1.0", "1.1"]"#);
+        tags.extend_from_seq(&mut json).unwrap();
+        assert_eq!(tags, ["0.9", "1.0", "1.1"]);
     }
 
     #[test]
