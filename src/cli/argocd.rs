@@ -21,7 +21,7 @@ use crate::workspace::TreeOptions;
 use crate::workspace::command::{ToolRender, render_with_tool};
 use crate::workspace::stream::{StreamOptions, render_stream};
 
-/// Arguments of `imagescan argocd`.
+// Arguments of `imagescan argocd` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 pub struct ArgocdArgs {
     /// The app path (Argo CD runs the plugin in it).

@@ -17,7 +17,7 @@ use super::{Classify, CliResult, Exit};
 use crate::cache::redis::RedisStore;
 use crate::cache::{Age, Cache, DiskStore, ListedEntry};
 
-/// Arguments of `imagescan cache`.
+// Arguments of `imagescan cache` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 pub struct CacheArgs {
     #[command(subcommand)]

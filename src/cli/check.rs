@@ -13,7 +13,7 @@ use super::workspace;
 use super::{CliResult, Exit};
 use crate::workspace::check::check;
 
-/// Arguments of `imagescan check`.
+// Arguments of `imagescan check` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The directory to check (its configuration, its ancestors' up to the repository

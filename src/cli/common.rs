@@ -14,7 +14,8 @@ use clap::{Args, ValueEnum};
 use super::{Classify as _, CliError};
 use crate::files::{DEFAULT_MAX_FILE_BYTES, StreamBytes, read_stream_with};
 
-/// Where the configuration comes from.
+// Where the configuration comes from (flattened into subcommands; not a doc comment:
+// see `Command`).
 #[derive(Debug, Clone, Args)]
 pub struct ConfigArgs {
     /// Extra configuration file, applied to all of DIR (repeatable).
@@ -22,7 +23,8 @@ pub struct ConfigArgs {
     pub config: Vec<PathBuf>,
 }
 
-/// How registry results are obtained.
+// How registry results are obtained (flattened into subcommands; not a doc comment:
+// see `Command`).
 #[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     /// Read the cache only; never reach a registry.

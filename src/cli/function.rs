@@ -10,7 +10,8 @@ use super::{Classify, CliResult, Exit, log, workspace};
 use crate::krm::{ItemWindows, Outcome, Severity};
 use crate::scan::Scanner;
 
-/// Arguments of `imagescan fn` (kpt and kustomize pass none).
+// Arguments of `imagescan fn`; kpt and kustomize pass none (not a doc comment: see
+// `Command`).
 #[derive(Debug, Args)]
 pub struct FunctionArgs {
     #[command(flatten)]

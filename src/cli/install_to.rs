@@ -11,7 +11,7 @@ use super::log;
 use super::{Classify, CliResult, Exit};
 use crate::install::install_binary;
 
-/// Arguments of `imagescan install-to`.
+// Arguments of `imagescan install-to` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 pub struct InstallToArgs {
     /// The directory to write `imagescan` into (it must exist).

@@ -14,7 +14,7 @@ use super::log;
 use super::{CliError, CliResult, Exit};
 use crate::config::migrate::{MigrateError, prepare_dir};
 
-/// Arguments of `imagescan migrate`.
+// Arguments of `imagescan migrate` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// Print the imagescan.yaml migrate would write on stdout; write nothing.

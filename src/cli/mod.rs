@@ -46,7 +46,9 @@ pub struct Cli {
 
 /// Each subcommand's arguments are built only when it is the one run (`defer`): every
 /// process builds one command's arguments, not all twelve (~0.1 ms of each start-up,
-/// which every Argo CD, kpt and Helm invocation pays).
+/// which every Argo CD, kpt and Helm invocation pays). A subcommand's description is
+/// the doc comment on its variant here; its `…Args` struct has none, since clap would
+/// apply that one last, when it builds the subcommand, in its place.
 #[derive(Debug, Subcommand)]
 #[command(defer = true)]
 enum Command {
@@ -141,8 +143,24 @@ mod tests {
     /// builds just the one it runs.
     #[test]
     fn every_subcommand_definition_passes_clap_checks() {
+        let about = |cli: &clap::Command| -> Vec<(String, String)> {
+            cli.get_subcommands()
+                .filter(|sub| sub.get_name() != "help")
+                .map(|sub| {
+                    let about = sub.get_about().map(ToString::to_string);
+                    (sub.get_name().to_owned(), about.unwrap_or_default())
+                })
+                .collect()
+        };
+        let listed = about(&Cli::command());
         let mut cli = Cli::command();
         cli.build();
+        // What `imagescan --help` lists is what `imagescan SUB --help` says.
+        assert_eq!(about(&cli), listed);
+        assert!(
+            listed.iter().all(|(_, about)| !about.is_empty()),
+            "{listed:?}"
+        );
         let scan = cli.find_subcommand("scan").expect("scan is a subcommand");
         // Built, the deferred arguments are there.
         assert!(

@@ -15,7 +15,7 @@ use crate::scan::Scanner;
 use crate::workspace::Replacement;
 use crate::workspace::text::write_replaced;
 
-/// Arguments of `imagescan post-render`.
+// Arguments of `imagescan post-render` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 pub struct PostRenderArgs {
     /// Configuration file (imagescan.yaml schema) defining the scans (repeatable); Helm

@@ -17,7 +17,7 @@ use crate::fsutil::Durability;
 use crate::workspace::command::{ToolRender, render_with_tool};
 use crate::workspace::stream::{StreamOptions, render_stream};
 
-/// Arguments of `imagescan render`.
+// Arguments of `imagescan render` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The directory to render.

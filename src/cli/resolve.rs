@@ -16,7 +16,7 @@ use super::workspace;
 use super::{CliResult, Exit};
 use crate::workspace::Workspace;
 
-/// Arguments of `imagescan resolve`.
+// Arguments of `imagescan resolve` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("mode").args(["write", "diff", "check"])))]
 pub struct ResolveArgs {

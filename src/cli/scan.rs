@@ -23,7 +23,7 @@ pub enum Output {
     Json,
 }
 
-/// Arguments of `imagescan scan`.
+// Arguments of `imagescan scan` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// The directory whose scans to run.

@@ -12,7 +12,7 @@ use clap::{ArgGroup, Args};
 use super::{Classify, CliResult, Exit};
 use crate::policy::{Order, Policy, PolicyError, TagFilter, TagPolicy, compile_pattern};
 
-/// Arguments of `imagescan select`.
+// Arguments of `imagescan select` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("policy").required(true).args(["semver", "alphabetical", "numerical"])))]
 pub struct SelectArgs {

@@ -19,7 +19,7 @@ use crate::writeback::gitrepo::GitRepo;
 use crate::writeback::run::{self, Outcome};
 use crate::writeback::settings::{Checkout, Flags, Settings};
 
-/// Arguments of `imagescan writeback`.
+// Arguments of `imagescan writeback` (not a doc comment: see `Command`).
 #[derive(Debug, Args)]
 pub struct WritebackArgs {
     /// A local checkout (or a directory inside one) to update in place.
