@@ -5,15 +5,16 @@
 //! kpt and kustomize write the list in block style (`items:` then `- ` entries), so the
 //! top-level keys are the lines starting in column 0 and the items are the `- ` lines at
 //! the items' indentation; one forward pass over the lines not starting with a space
-//! finds them ([`unindented_lines`] skips the indented ones 64 bytes at a time). Any other shape
-//! (JSON, flow style) is read with a YAML parser instead, bounded like every YAML input.
+//! finds them ([`unindented_lines`](super::text::unindented_lines) skips the indented
+//! ones 64 bytes at a time). Any other shape (JSON, flow style) is read with a YAML
+//! parser instead, bounded like every YAML input.
 
 use std::ops::Range;
 
 use memchr::memchr;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
-use super::text::{Column0Line, byte_offsets, flow_end, line_starts, unindented_lines};
+use super::text::{Column0Line, byte_offsets, column0_lines, flow_end, line_starts};
 
 /// How the list is written, which decides how results are added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,9 +89,7 @@ impl ResourceList {
     /// are not validated as UTF-8 here (an item is when it is parsed); everything else
     /// must be UTF-8.
     pub fn read(input: &[u8]) -> Result<Self, ReadError> {
-        let lines =
-            unindented_lines(input).map(|(start, number)| Column0Line::at(input, start, number));
-        Self::read_lines(input, lines)
+        Self::read_lines(input, column0_lines(input))
     }
 
     /// [`ResourceList::read`] when the lines of `input` not starting with a space are

@@ -45,6 +45,11 @@ impl Column0Line {
     }
 }
 
+/// [`unindented_lines`] of `text`, each with its head ([`Column0Line`]).
+pub fn column0_lines(text: &[u8]) -> impl Iterator<Item = Column0Line> + '_ {
+    unindented_lines(text).map(|(start, number)| Column0Line::at(text, start, number))
+}
+
 /// The start and 1-based number of every line of `text` whose first byte is not a space
 /// (blank lines included), in order.
 ///

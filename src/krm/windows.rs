@@ -185,9 +185,7 @@ mod tests {
     use crate::krm::ResourceList;
 
     fn column0_lines(text: &[u8]) -> Vec<Column0Line> {
-        unindented_lines(text)
-            .map(|(start, number)| Column0Line::at(text, start, number))
-            .collect()
+        crate::krm::text::column0_lines(text).collect()
     }
 
     /// What [`ItemWindows`] finds in `bytes` arriving `piece` bytes at a time.

@@ -304,20 +304,28 @@ impl Scanned<'_> {
         let mut values = Vec::with_capacity(file.markers.len());
         for planned in &file.markers {
             let Some(job) = planned.job else { continue };
-            let ScannedJob { job, outcome } = &self.jobs[job];
-            let image = &job.scan.reference.name;
-            let value = planned
-                .marker
-                .form
-                .value(image, &outcome.tag, outcome.digest.as_deref())
-                .map_err(|source| RewriteError::MissingDigest {
-                    path: file.path.clone(),
-                    line: planned.marker.line,
-                    source,
-                })?;
-            values.push((&planned.marker, value));
+            values.push((
+                &planned.marker,
+                self.marker_value(file, job, &planned.marker)?,
+            ));
         }
         Ok(values)
+    }
+
+    /// [`Scanned::value`] for `marker` of `file`, whose scan is job `job`; a missing
+    /// digest names the marker's file and line.
+    fn marker_value(
+        &self,
+        file: &FileMarkers,
+        job: usize,
+        marker: &Marker,
+    ) -> Result<String, RewriteError> {
+        self.value(job, marker.form)
+            .map_err(|source| RewriteError::MissingDigest {
+                path: file.path.clone(),
+                line: marker.line,
+                source,
+            })
     }
 
     /// Appends `text` with `file`'s markers resolved to `out`, and returns the values
@@ -357,15 +365,7 @@ impl Scanned<'_> {
             let marker = &planned.marker;
             let value = match values.entry((job, marker.form)) {
                 Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(new) => {
-                    new.insert(self.value(job, marker.form).map_err(|source| {
-                        RewriteError::MissingDigest {
-                            path: file.path.clone(),
-                            line: marker.line,
-                            source,
-                        }
-                    })?)
-                }
+                Entry::Vacant(new) => new.insert(self.marker_value(file, job, marker)?),
             };
             if marker.value == *value {
                 continue;
